@@ -1,0 +1,5 @@
+import sys
+
+from busplan.cli import main
+
+sys.exit(main())

@@ -1,0 +1,31 @@
+"""busplan: plan school-bus fleets (fewest buses, least deadhead, fewest moved bells)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from busplan import __version__
+from busplan.cli import check, optimize
+
+COMMANDS = [optimize, check]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="busplan", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"busplan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.run(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""`solve`: the one front door to the optimizer.
+
+The whole day is solved at once, not block by block: for every weekday (days with identical
+trips are solved once), trips are split only where no bus could ever mix them (vehicle classes),
+and each group goes through the stages of `busplan.core.group`. Objectives, in order: fewest
+buses, least deadhead, least total |shift|. Every plan is verified by
+`busplan.core.feasibility.check` before it is returned.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from busplan.core.bounds import fleet_lower_bound
+from busplan.core.chain_model import SearchLimits, runner
+from busplan.core.connections import Connections, IntArray
+from busplan.core.feasibility import check
+from busplan.core.flow import chains
+from busplan.core.group import Group, start_group
+from busplan.core.model import DAYS, Problem
+from busplan.core.progress import ProgressCallback, Reporter
+from busplan.core.seats import compatible_pairs, components, fits, vehicle_classes
+from busplan.core.solution import Bus, DayPlan, PlannedTrip, Solution, Unassigned
+from busplan.core.stats import day_stats
+from busplan.core.travel import TravelTimes, default_travel
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    time_limit: float = 60.0
+    """Seconds for the whole solve; stages that prove optimality finish sooner."""
+    seed: int = 0
+    workers: int = 2
+    """Parallel search workers for CP-SAT."""
+    days: tuple[str, ...] | None = None
+    """Weekdays to solve; None = every day on which a trip runs."""
+    neighbours: int = 12
+    """Candidate successors and predecessors kept per trip and criterion in the search."""
+    patience: float = 3.0
+    """Seconds a search stage may go without improving before it stops."""
+
+    def __post_init__(self) -> None:
+        if not self.time_limit > 0:
+            raise ValueError("time limit must be positive")
+        if self.workers < 1 or self.neighbours < 1:
+            raise ValueError("workers and neighbours must be at least 1")
+        unknown = [d for d in self.days or () if d not in DAYS]
+        if unknown:
+            raise ValueError(f"unknown day codes {unknown}; use {', '.join(DAYS)}")
+
+
+@dataclass
+class DaySet:
+    """Weekdays with exactly the same trips, solved once."""
+
+    days: list[str]
+    trips: tuple[int, ...]
+    lower_bound: int = 0
+    groups: list[Group] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+FLEET_SHARE = 0.5
+"""Of the time left after the first plans, the share the fleet stage may use (it usually stops
+early, at the lower bound)."""
+DEADHEAD_SHARE = 0.9
+RESERVE_SHARE = 0.05
+
+
+def solve(
+    problem: Problem,
+    params: SolveParams | None = None,
+    *,
+    travel: TravelTimes | None = None,
+    progress: ProgressCallback | None = None,
+) -> Solution:
+    """Plan buses for every requested day. Raises `Cancelled` when the callback asks to stop."""
+    params = params or SolveParams()
+    started = time.monotonic()
+    deadline = started + params.time_limit
+    reporter = Reporter(progress)
+    reporter.phase("starting", "optimization started")
+    reporter.phase("loading", f"{len(problem.trips)} trips")
+    travel = travel or default_travel(problem)
+
+    reporter.phase("preprocessing", "grouping days and vehicle classes")
+    day_sets = _day_sets(problem, params.days)
+    intervals = [t.seat_interval() for t in problem.trips]
+
+    reporter.phase("travel_matrix", "travel times between trips")
+    needed = sorted({k for ds in day_sets for k in ds.trips if fits(intervals[k])})
+    matrix = travel.matrix(needed, needed) if needed else np.zeros((0, 0), np.int64)
+    position = {k: p for p, k in enumerate(needed)}
+
+    reporter.phase("building_chains", "lower bounds and first plans")
+    for n, ds in enumerate(day_sets):
+        t0 = time.monotonic()
+        _build_groups(problem, ds, matrix, position, intervals, params.neighbours)
+        ds.seconds += time.monotonic() - t0
+        reporter.within((n + 1) / len(day_sets), f"first plans for {', '.join(ds.days)}")
+
+    groups = [(ds, g) for ds in day_sets for g in ds.groups]
+    reporter.phase("matching_blocks", "choosing shifts to save buses")
+    _run_stage(groups, "fleet", deadline, FLEET_SHARE, params, reporter)
+    reporter.phase("local_search", "reducing deadhead and moved bells")
+    _run_stage(groups, "deadhead", deadline, DEADHEAD_SHARE, params, reporter)
+    _run_stage(groups, "moves", deadline, 1.0 - RESERVE_SHARE, params, reporter)
+
+    reporter.phase("finalizing", "building timetables")
+    plans = {d: _day_plan(problem, ds, d, intervals) for ds in day_sets for d in ds.days}
+    solution = Solution(days=plans, seconds=round(time.monotonic() - started, 3))
+    violations = check(problem, solution, travel, days=plans)
+    if violations:
+        raise AssertionError(f"internal error, infeasible plan: {violations[:3]}")
+
+    reporter.phase("calculating_stats", "statistics")
+    solution = _with_stats(problem, solution, day_sets)
+    reporter.phase(
+        "completed",
+        "optimization completed",
+        buses={d: p.stats.buses for d, p in solution.days.items() if p.stats},
+    )
+    return solution
+
+
+def _day_sets(problem: Problem, days: tuple[str, ...] | None) -> list[DaySet]:
+    wanted = [d for d in problem.days() if days is None or d in days]
+    by_trips: dict[tuple[int, ...], DaySet] = {}
+    for day in wanted:
+        trips = problem.trips_on(day)
+        by_trips.setdefault(trips, DaySet([], trips)).days.append(day)
+    return list(by_trips.values())
+
+
+def _build_groups(
+    problem: Problem,
+    ds: DaySet,
+    matrix: IntArray,
+    position: dict[int, int],
+    intervals: list[tuple[int, float]],
+    neighbours: int,
+) -> None:
+    """Split a day by vehicle components (exact) and classes (see `seats`), bound and start."""
+    fitting = [k for k in ds.trips if fits(intervals[k])]
+    for component in components([intervals[k] for k in fitting]):
+        trips = [fitting[p] for p in component]
+        where = [position[k] for k in trips]
+        conn = Connections.build(
+            problem,
+            trips,
+            matrix[np.ix_(where, where)],
+            compatible_pairs([intervals[k] for k in trips]),
+        )
+        ds.lower_bound += fleet_lower_bound(conn)
+        for cls in vehicle_classes([intervals[k] for k in trips], range(len(trips))):
+            ds.groups.append(start_group(conn.subset(cls) if len(cls) < len(trips) else conn, neighbours))
+
+
+def _run_stage(
+    groups: list[tuple[DaySet, Group]],
+    stage: str,
+    deadline: float,
+    share: float,
+    params: SolveParams,
+    reporter: Reporter,
+) -> None:
+    """Run one stage on every group, sharing `share` of the remaining time by group size."""
+    stage_end = time.monotonic() + max(deadline - time.monotonic(), 0.0) * share
+    sizes = [g.size for _, g in groups]
+    total = sum(sizes) or 1
+    done = 0
+    # Buses come first: the fleet search runs until it reaches the bound or its time is up.
+    patience = float("inf") if stage == "fleet" else params.patience
+    for (ds, group), size in zip(groups, sizes, strict=True):
+        t0 = time.monotonic()
+        seconds = max(stage_end - t0, 0.0) * size / max(total - done, 1)
+        span = (done / total, (done + size) / total)
+        run = runner(
+            SearchLimits(t0 + seconds, params.seed, params.workers, patience),
+            reporter,
+            f"{stage} for {', '.join(ds.days)} ({size} trips)",
+            span,
+        )
+        if stage == "fleet":
+            group.reduce_fleet(run)
+        elif stage == "deadhead":
+            group.reduce_deadhead(run)
+        else:
+            group.reduce_moves(run)
+        done += size
+        ds.seconds += time.monotonic() - t0
+        reporter.within(done / total, f"{stage}: {done} of {total} trips")
+
+
+def _day_plan(
+    problem: Problem, ds: DaySet, day: str, intervals: list[tuple[int, float]]
+) -> DayPlan:
+    runs: list[tuple[PlannedTrip, ...]] = []
+    for group in ds.groups:
+        c, plan = group.connections, group.plan
+        for chain in chains(len(c), list(plan.arcs)):
+            trips = []
+            for n, p in enumerate(chain):
+                shift = int(plan.shifts[p])
+                deadhead = int(c.travel[chain[n - 1], p]) if n else 0
+                trips.append(
+                    PlannedTrip(
+                        problem.trips[c.trips[p]].id,
+                        shift,
+                        int(c.base_start[p]) + shift,
+                        int(c.base_end[p]) + shift,
+                        deadhead,
+                    )
+                )
+            runs.append(tuple(trips))
+    runs.sort(key=lambda r: (r[0].start_s, r[0].trip_id))
+    width = max(2, len(str(len(runs))))
+    buses = tuple(Bus(f"B{n + 1:0{width}d}", r) for n, r in enumerate(runs))
+    unassigned = tuple(
+        Unassigned(problem.trips[k].id, _unfit_reason(problem, k))
+        for k in ds.trips
+        if not fits(intervals[k])
+    )
+    return DayPlan(day, buses, unassigned, same_as=ds.days[0] if day != ds.days[0] else None)
+
+
+def _unfit_reason(problem: Problem, k: int) -> str:
+    t = problem.trips[k]
+    return (
+        f"no vehicle fits: needs {t.seats} seats, contract allows "
+        f"{t.vehicle_seats.min or 'any'} to {t.vehicle_seats.max or 'any'}"
+    )
+
+
+def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) -> Solution:
+    days = {}
+    for ds in day_sets:
+        for d in ds.days:
+            plan = solution.days[d]
+            stats = day_stats(plan.buses, len(ds.trips), ds.lower_bound, ds.seconds)
+            days[d] = DayPlan(plan.day, plan.buses, plan.unassigned, stats, plan.same_as)
+    ordered = {d: days[d] for d in DAYS if d in days}
+    return Solution(ordered, solution.seconds, solution.status, solution.extra)

@@ -1,0 +1,1 @@
+"""Edges of the core: files and documents in, files and documents out."""

@@ -1,0 +1,296 @@
+"""Problem JSON (format version 1) to the immutable model, with every input error reported.
+
+Validation does not stop at the first error: the loader walks the whole document and raises one
+`ProblemError` listing each error with its JSON path, so a user fixes a file in one pass.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+
+from busplan.core.model import DAYS, Kind, Point, Problem, SeatRange, Settings, Stop, Trip, Window
+from busplan.core.units import minutes_to_seconds, parse_clock
+
+FORMAT_VERSION = 1
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    path: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class ProblemError(ValueError):
+    """The input is not a valid problem; `errors` lists every reason with its JSON path."""
+
+    def __init__(self, errors: list[FieldError], source: str = "") -> None:
+        self.errors = errors
+        self.source = source
+        head = f"{source}: " if source else ""
+        lines = "\n".join(f"  {e}" for e in errors[:50])
+        more = f"\n  ... and {len(errors) - 50} more" if len(errors) > 50 else ""
+        super().__init__(f"{head}{len(errors)} error(s) in the problem:\n{lines}{more}")
+
+
+class _Errors:
+    def __init__(self) -> None:
+        self.items: list[FieldError] = []
+
+    def add(self, path: str, reason: str) -> None:
+        self.items.append(FieldError(path, reason))
+
+    def read(self, path: str, convert: Callable[[], T]) -> T | None:
+        """Run a conversion; on ValueError record it at `path` and return None."""
+        try:
+            return convert()
+        except ValueError as exc:
+            self.add(path, str(exc))
+            return None
+
+
+def load_problem(path: str | Path) -> Problem:
+    """Read a problem file; raises ProblemError naming the file."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProblemError([FieldError("$", f"cannot read file: {exc.strerror}")], str(path)) from exc
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise ProblemError([FieldError("$", f"not valid JSON ({exc.msg} at {where})")], str(path)) from exc
+    try:
+        return parse_problem(data)
+    except ProblemError as exc:
+        raise ProblemError(exc.errors, str(path)) from None
+
+
+def parse_problem(data: Any) -> Problem:
+    """A decoded JSON document to a Problem, or ProblemError listing every error."""
+    errors = _Errors()
+    if not isinstance(data, dict):
+        raise ProblemError([FieldError("$", "a problem is a JSON object with a trips list")])
+    version = data.get("version", FORMAT_VERSION)
+    if version != FORMAT_VERSION:
+        errors.add("version", f"unsupported format version {version!r} (expected 1)")
+    settings = _settings(data.get("settings", {}), errors)
+    raw_trips = data.get("trips")
+    trips: list[Trip] = []
+    if not isinstance(raw_trips, list) or not raw_trips:
+        errors.add("trips", "must be a non-empty list of trips")
+        raw_trips = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(raw_trips):
+        trip = _trip(raw, f"trips[{n}]", errors)
+        if trip is None:
+            continue
+        if trip.id in seen:
+            errors.add(f"trips[{n}].id", f'duplicate id "{trip.id}" (also trips[{seen[trip.id]}])')
+            continue
+        seen[trip.id] = n
+        trips.append(trip)
+    travel = _travel(data.get("travel"), len(raw_trips), errors)
+    if travel is None and "travel" not in data:
+        for n, raw in enumerate(raw_trips):
+            if isinstance(raw, dict) and not raw.get("stops") and not (raw.get("start") and raw.get("end")):
+                errors.add(f"trips[{n}]", "needs stops or start and end when there is no travel matrix")
+    if errors.items:
+        raise ProblemError(errors.items)
+    name = data.get("name")
+    return Problem(tuple(trips), settings, str(name) if name is not None else "", travel)
+
+
+def _settings(raw: Any, errors: _Errors) -> Settings:
+    if not isinstance(raw, dict):
+        errors.add("settings", "must be an object")
+        return Settings()
+    default = Settings()
+    entry = _window(raw.get("entry_shift_min"), "settings.entry_shift_min", errors)
+    exit_ = _window(raw.get("exit_shift_min"), "settings.exit_shift_min", errors)
+    buffer_s = default.buffer_s
+    if "buffer_min" in raw:
+        value = _number(raw["buffer_min"], "settings.buffer_min", errors, minimum=0.0)
+        buffer_s = minutes_to_seconds(value) if value is not None else buffer_s
+    return Settings(entry or default.entry_shift, exit_ or default.exit_shift, buffer_s)
+
+
+def _window(raw: Any, path: str, errors: _Errors) -> Window | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or len(raw) != 2:
+        errors.add(path, "must be [earliest, latest] in minutes")
+        return None
+    lo = _number(raw[0], f"{path}[0]", errors)
+    hi = _number(raw[1], f"{path}[1]", errors)
+    if lo is None or hi is None:
+        return None
+    if lo > hi:
+        errors.add(path, f"earliest {lo:g} is after latest {hi:g}")
+        return None
+    return Window(minutes_to_seconds(lo), minutes_to_seconds(hi))
+
+
+def _number(raw: Any, path: str, errors: _Errors, minimum: float | None = None) -> float | None:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
+        errors.add(path, f"{json.dumps(raw)} is not a number")
+        return None
+    if minimum is not None and raw < minimum:
+        errors.add(path, f"{raw:g} must be at least {minimum:g}")
+        return None
+    return float(raw)
+
+
+def _point(raw: Any, path: str, errors: _Errors) -> Point | None:
+    if not isinstance(raw, list | tuple) or len(raw) != 2:
+        errors.add(path, "must be [lat, lon]")
+        return None
+    return _lat_lon(raw[0], raw[1], (f"{path}[0]", f"{path}[1]"), path, errors)
+
+
+def _lat_lon(
+    lat: Any, lon: Any, paths: tuple[str, str], path: str, errors: _Errors
+) -> Point | None:
+    la = _number(lat, paths[0], errors)
+    lo = _number(lon, paths[1], errors)
+    if la is None or lo is None:
+        return None
+    if not -90 <= la <= 90 or not -180 <= lo <= 180:
+        errors.add(path, f"coordinates ({la:g}, {lo:g}) are out of range")
+        return None
+    return Point(la, lo)
+
+
+def _trip(raw: Any, path: str, errors: _Errors) -> Trip | None:
+    if not isinstance(raw, dict):
+        errors.add(path, "a trip is an object")
+        return None
+    before = len(errors.items)
+    trip_id = raw.get("id")
+    if not isinstance(trip_id, str | int) or isinstance(trip_id, bool) or str(trip_id) == "":
+        errors.add(f"{path}.id", "missing or empty")
+    kind = raw.get("kind")
+    if kind not in ("entry", "exit"):
+        errors.add(f"{path}.kind", f'{json.dumps(kind)} is not "entry" or "exit"')
+    time_s = errors.read(f"{path}.time", lambda: parse_clock(raw.get("time")))
+    duration = _number(raw.get("duration_min"), f"{path}.duration_min", errors)
+    if duration is not None and duration <= 0:
+        errors.add(f"{path}.duration_min", f"{duration:g} must be positive")
+    stops = _stops(raw.get("stops", []), f"{path}.stops", errors)
+    start = _point(raw["start"], f"{path}.start", errors) if raw.get("start") is not None else None
+    end = _point(raw["end"], f"{path}.end", errors) if raw.get("end") is not None else None
+    days = _days(raw.get("days", list(DAYS)), f"{path}.days", errors)
+    seats = raw.get("seats", 0)
+    if isinstance(seats, bool) or not isinstance(seats, int) or seats < 0:
+        errors.add(f"{path}.seats", f"{json.dumps(seats)} is not a whole number of seats")
+    vehicle = _seat_range(raw.get("vehicle_seats"), f"{path}.vehicle_seats", errors)
+    shift = _window(raw.get("shift_min"), f"{path}.shift_min", errors)
+    school = raw.get("school") or {}
+    if not isinstance(school, dict):
+        errors.add(f"{path}.school", "must be an object with id and name")
+        school = {}
+    if len(errors.items) > before:
+        return None
+    assert time_s is not None and duration is not None and vehicle is not None
+    return Trip(
+        id=str(trip_id),
+        kind=Kind(kind),
+        time_s=time_s,
+        duration_s=max(minutes_to_seconds(duration), 1),
+        start=start,
+        end=end,
+        stops=tuple(stops),
+        school_id=str(school.get("id", "")),
+        school_name=str(school.get("name", "")),
+        seats=seats,
+        vehicle_seats=vehicle,
+        contract=str(raw.get("contract", "")),
+        days=frozenset(days),
+        shift=shift,
+    )
+
+
+def _stops(raw: Any, path: str, errors: _Errors) -> list[Stop]:
+    if not isinstance(raw, list):
+        errors.add(path, "must be a list of stops")
+        return []
+    stops = []
+    for n, s in enumerate(raw):
+        where = f"{path}[{n}]"
+        if not isinstance(s, dict):
+            errors.add(where, "a stop is an object with lat and lon")
+            continue
+        point = _lat_lon(s.get("lat"), s.get("lon"), (f"{where}.lat", f"{where}.lon"), where, errors)
+        offset = _number(s.get("offset_min", 0), f"{where}.offset_min", errors, minimum=0.0)
+        boarding = s.get("boarding", 0)
+        if isinstance(boarding, bool) or not isinstance(boarding, int) or boarding < 0:
+            errors.add(f"{where}.boarding", f"{json.dumps(boarding)} is not a whole number")
+            continue
+        if point is not None and offset is not None:
+            stops.append(Stop(str(s.get("name", "")), point, minutes_to_seconds(offset), boarding))
+    return stops
+
+
+def _days(raw: Any, path: str, errors: _Errors) -> list[str]:
+    if not isinstance(raw, list) or not raw:
+        errors.add(path, f"must be a non-empty list of day codes ({', '.join(DAYS)})")
+        return []
+    unknown = [d for d in raw if d not in DAYS]
+    for d in unknown:
+        errors.add(path, f"{json.dumps(d)} is not a day code ({', '.join(DAYS)})")
+    return [d for d in raw if d in DAYS]
+
+
+def _seat_range(raw: Any, path: str, errors: _Errors) -> SeatRange | None:
+    if raw is None:
+        return SeatRange()
+    if not isinstance(raw, list) or len(raw) != 2:
+        errors.add(path, "must be [min, max] (either may be null)")
+        return None
+    bounds = []
+    for n, v in enumerate(raw):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int) or v < 0):
+            errors.add(f"{path}[{n}]", f"{json.dumps(v)} is not a whole number of seats or null")
+            return None
+        bounds.append(v)
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+        errors.add(path, f"min {bounds[0]} is above max {bounds[1]}")
+        return None
+    return SeatRange(bounds[0], bounds[1])
+
+
+def _travel(raw: Any, n: int, errors: _Errors) -> np.ndarray | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or "minutes" not in raw:
+        errors.add("travel", 'must be an object with a "minutes" matrix')
+        return None
+    rows = raw["minutes"]
+    if not isinstance(rows, list) or len(rows) != n:
+        errors.add("travel.minutes", f"must have one row per trip ({n})")
+        return None
+    for r, row in enumerate(rows):
+        if not isinstance(row, list) or len(row) != n:
+            errors.add(f"travel.minutes[{r}]", f"must have one entry per trip ({n})")
+            return None
+    try:
+        matrix = np.array(rows, dtype=float)
+    except (TypeError, ValueError):
+        errors.add("travel.minutes", "entries must be numbers")
+        return None
+    bad = np.argwhere(~np.isfinite(matrix) | (matrix < 0))
+    for r, c in bad[:20]:
+        errors.add(f"travel.minutes[{r}][{c}]", f"{rows[r][c]!r} is not a travel time (minutes >= 0)")
+    if len(bad):
+        return None
+    return np.rint(matrix * 60).astype(np.int64)
