@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from busplan import __version__
-from busplan.cli import check, optimize
+from busplan.cli import check, optimize, travel
 
-COMMANDS = [optimize, check]
+COMMANDS = [optimize, check, travel]
 
 
 def build_parser() -> argparse.ArgumentParser:
