@@ -1,0 +1,68 @@
+"""`create_app(settings)`: the FastAPI application; its resources live in the lifespan.
+
+Start-up migrates the database, starts the job runner, recovers jobs a previous process left
+behind, and starts relaying job events to WebSocket clients; shutdown undoes it in reverse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from anyio import to_thread
+from fastapi import FastAPI
+
+from busplan import __version__
+from busplan.api import errors
+from busplan.api.limits import BodyLimit
+from busplan.api.metrics import Metrics
+from busplan.api.routes import health, jobs, optimize, tasks
+from busplan.api.ws import route as ws_route
+from busplan.api.ws.manager import ConnectionManager
+from busplan.api.ws.relay import Relay
+from busplan.jobs.factory import build_runner
+from busplan.jobs.runner import Runner
+from busplan.jobs.service import JobService
+from busplan.settings import Settings
+from busplan.store import make_engine, session_factory, upgrade
+
+
+def create_app(settings: Settings | None = None, *, runner: Runner | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.store_url)
+        await to_thread.run_sync(upgrade, engine)
+        service = JobService(
+            sessions=session_factory(engine), runner=runner or build_runner(settings)
+        )
+        manager = ConnectionManager(queue_size=settings.ws_send_queue)
+        relay = Relay(manager)
+        metrics = Metrics(service, manager)
+        service.subscribe(relay.listener)
+        service.subscribe(metrics.on_update)
+        app.state.settings, app.state.service = settings, service
+        app.state.manager, app.state.metrics = manager, metrics
+        await to_thread.run_sync(service.start)
+        try:
+            yield
+        finally:
+            await manager.close_all()
+            await to_thread.run_sync(service.runner.stop)
+            await relay.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="busplan",
+        version=__version__,
+        summary="School-bus fleet optimization as a service: jobs, live progress, results.",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    for module in (optimize, jobs, tasks, health):
+        app.include_router(module.router)
+    if settings.websocket_enabled:
+        app.include_router(ws_route.router)
+    return app

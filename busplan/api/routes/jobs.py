@@ -1,0 +1,52 @@
+"""Jobs: state, result, cancellation and the newest-first list."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from busplan.api.deps import ServiceDep
+from busplan.api.errors import ApiError
+from busplan.api.schemas import Cancelled, JobPage, JobResult, JobView
+from busplan.store.states import JobState
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.get("")
+def list_jobs(
+    service: ServiceDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+    status: JobState | None = None,
+) -> JobPage:
+    rows, total = service.page(limit=limit, offset=offset, state=status)
+    return JobPage(items=[JobView.of(j) for j in rows], total=total, limit=limit, offset=offset)
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, service: ServiceDep) -> JobView:
+    return JobView.of(service.require(job_id))
+
+
+@router.get("/{job_id}/result")
+def get_result(job_id: str, service: ServiceDep) -> JobResult:
+    """The solution and its statistics; 409 while the job has not completed."""
+    job = service.require(job_id)
+    if job.state != JobState.COMPLETED or job.result is None:
+        raise ApiError(
+            409,
+            "RESULT_NOT_READY",
+            f"job {job_id} is {job.state}; a result exists only once it is completed",
+        )
+    return JobResult(
+        job_id=job.id, status=job.state, result=job.result, stats=job.result.get("stats", {})
+    )
+
+
+@router.delete("/{job_id}")
+def cancel_job(job_id: str, service: ServiceDep) -> Cancelled:
+    """Cancel a queued or running job; 409 if it has already finished."""
+    job = service.cancel(job_id)
+    return Cancelled(job_id=job.id, status=job.state, message="job cancelled")

@@ -1,0 +1,68 @@
+"""Submitting optimizations: queued (`/optimize-async`) or, for small problems, synchronous."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
+
+from busplan.api.deps import ServiceDep, SettingsDep
+from busplan.api.errors import ApiError
+from busplan.api.params import job_params
+from busplan.api.schemas import JobAccepted, OptimizeRequest, SyncResult
+from busplan.core import SolveParams, solve
+from busplan.io.problem_json import parse_problem
+from busplan.io.solution_json import solution_to_dict
+
+router = APIRouter(tags=["optimize"])
+
+
+@router.post("/optimize-async", status_code=status.HTTP_202_ACCEPTED)
+def optimize_async(
+    body: OptimizeRequest,
+    response: Response,
+    service: ServiceDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> JobAccepted:
+    """Queue an optimization; 202 for a new job, 200 when an Idempotency-Key repeats one."""
+    params = job_params(body, settings, limit=settings.max_time_limit)
+    job, created = service.submit(
+        problem=body.problem, params=params, idempotency_key=idempotency_key
+    )
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return JobAccepted(
+        job_id=job.id,
+        task_id=job.task_id,
+        status=job.state,
+        message="optimization queued" if created else "the same request was already accepted",
+        websocket_url=f"/ws/optimize/{job.id}" if settings.websocket_enabled else None,
+    )
+
+
+@router.post("/optimize")
+def optimize_now(body: OptimizeRequest, settings: SettingsDep) -> SyncResult:
+    """Solve a small problem within the request (413 for bigger ones: use /optimize-async)."""
+    problem = parse_problem(body.problem)
+    if len(problem.trips) > settings.sync_max_trips:
+        raise ApiError(
+            413,
+            "PROBLEM_TOO_LARGE",
+            f"{len(problem.trips)} trips; POST /optimize solves at most "
+            f"{settings.sync_max_trips}. Submit it to POST /optimize-async and follow its "
+            "progress on the WebSocket instead.",
+        )
+    params = job_params(body, settings, limit=settings.sync_max_time_limit)
+    solution = solve(
+        problem,
+        SolveParams(
+            time_limit=params["time_limit"],
+            seed=params["seed"],
+            workers=params["workers"],
+            days=tuple(params["days"]) if params["days"] else None,
+        ),
+    )
+    result = solution_to_dict(solution)
+    return SyncResult(status="completed", result=result, stats=result["stats"])

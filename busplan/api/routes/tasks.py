@@ -1,0 +1,31 @@
+"""Runner tasks: the execution behind a job, as the runner sees it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from busplan.api.deps import ServiceDep
+from busplan.api.errors import ApiError
+from busplan.api.schemas import TaskView
+from busplan.jobs.runner import TaskState
+
+router = APIRouter(prefix="/tasks", tags=["jobs"])
+
+READY = {TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED}
+
+
+@router.get("/{task_id}")
+def get_task(task_id: str, service: ServiceDep) -> TaskView:
+    found = service.task(task_id)
+    if found is None:
+        raise ApiError(404, "TASK_NOT_FOUND", f"no task {task_id}")
+    job, info = found
+    return TaskView(
+        task_id=info.task_id,
+        job_id=job.id,
+        state=info.state,
+        ready=info.state in READY,
+        runner=service.runner.name,
+        worker_pid=info.worker_pid,
+        exit_code=info.exit_code,
+    )

@@ -1,0 +1,108 @@
+"""Request and response bodies, one model per direction, mapped from store rows at the edge."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from busplan.store.models import Job
+
+
+class OptimizeRequest(BaseModel):
+    problem: dict[str, Any] = Field(description="A problem document (docs/formats.md).")
+    time_limit: float | None = Field(default=None, gt=0, description="Seconds for the solver.")
+    seed: int = Field(default=0, ge=0)
+    days: list[str] | None = Field(default=None, description="Weekday codes to plan; default all.")
+
+
+class JobAccepted(BaseModel):
+    job_id: str
+    task_id: str | None
+    status: str
+    message: str
+    websocket_url: str | None
+
+
+class JobView(BaseModel):
+    job_id: str
+    status: str
+    name: str
+    trips: int
+    phase: str | None
+    progress: float
+    message: str
+    error_code: str | None
+    error: str | None
+    task_id: str | None
+    attempts: int
+    last_seq: int
+    params: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, job: Job) -> JobView:
+        return cls(
+            job_id=job.id,
+            status=job.state,
+            name=job.name,
+            trips=job.trips,
+            phase=job.phase,
+            progress=job.progress,
+            message=job.message,
+            error_code=job.error_code,
+            error=job.error,
+            task_id=job.task_id,
+            attempts=job.attempts,
+            last_seq=job.last_seq,
+            params=job.params,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            updated_at=job.updated_at,
+        )
+
+
+class JobPage(BaseModel):
+    items: list[JobView]
+    total: int
+    limit: int
+    offset: int
+
+
+class JobResult(BaseModel):
+    job_id: str
+    status: str
+    result: dict[str, Any]
+    stats: dict[str, Any]
+
+
+class Cancelled(BaseModel):
+    job_id: str
+    status: str
+    message: str
+
+
+class TaskView(BaseModel):
+    task_id: str
+    job_id: str
+    state: str
+    ready: bool
+    runner: str
+    worker_pid: int | None
+    exit_code: int | None
+
+
+class SyncResult(BaseModel):
+    status: str
+    result: dict[str, Any]
+    stats: dict[str, Any]
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, str] = Field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""The WebSocket progress channel: message builders, connection manager, route, relay."""

@@ -1,0 +1,1 @@
+"""Job lifecycle: submission, runners (local worker processes; Celery later), progress events."""

@@ -1,0 +1,126 @@
+"""The code a worker process runs for one job: parse, solve, report through a pipe.
+
+Reports are `RunnerEvent`s sent over a one-way pipe owned by this job alone, so a worker that
+is killed mid-write can only damage its own channel. Cancellation is cooperative: the solver's
+progress callback answers "stop" once the cancel flag is set, and the solver raises `Cancelled`
+within a second; the runner terminates the process if that does not happen in time.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Mapping
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from busplan.core import Cancelled, SolveParams, solve
+from busplan.io.problem_json import ProblemError, parse_problem
+from busplan.io.solution_json import solution_to_dict
+from busplan.jobs.events import ErrorCode, EventKind, RunnerEvent
+from busplan.jobs.runner import JobSpec
+from busplan.jobs.throttle import ProgressThrottle, ThrottleParams
+
+PARENT_POLL_SECONDS = 0.5
+
+
+class Flag(Protocol):
+    def is_set(self) -> bool: ...
+
+
+class Reports:
+    """Sends events for one job; safe from the solver thread and its progress ticker."""
+
+    def __init__(self, pipe: Connection, spec: JobSpec, task_id: str) -> None:
+        self._pipe = pipe
+        self._spec = spec
+        self._task_id = task_id
+        self._lock = threading.Lock()
+
+    def send(self, kind: EventKind, **fields: Any) -> None:
+        event = RunnerEvent(kind, self._spec.job_id, self._task_id, time.time(), **fields)
+        with self._lock:
+            self._pipe.send(event)
+
+
+def run_job(
+    spec: JobSpec,
+    task_id: str,
+    pipe: Connection,
+    cancel: Flag,
+    throttle: ThrottleParams,
+    parent_pid: int,
+) -> None:
+    """Entry point of a worker process."""
+    _exit_with_parent(parent_pid)
+    reports = Reports(pipe, spec, task_id)
+    reports.send("started", data={"pid": os.getpid()})
+    try:
+        problem = parse_problem(spec.problem)
+        params = SolveParams(
+            time_limit=float(spec.params["time_limit"]),
+            seed=int(spec.params.get("seed", 0)),
+            workers=int(spec.params.get("workers", 1)),
+            days=tuple(spec.params["days"]) if spec.params.get("days") else None,
+        )
+    except (ProblemError, ValueError) as exc:
+        reports.send("failed", message=str(exc), data={"error_code": ErrorCode.INVALID_PROBLEM})
+        return
+    gate = ProgressThrottle(throttle)
+
+    def report(phase: str, progress: float, message: str, extra: Mapping[str, Any]) -> bool:
+        if gate.admit(phase, progress):
+            reports.send(
+                "progress", phase=phase, progress=progress, message=message, data=_plain(extra)
+            )
+        return cancel.is_set()
+
+    try:
+        solution = solve(problem, params, progress=report)
+    except Cancelled:
+        reports.send("cancelled", message="stopped on request")
+        return
+    except MemoryError:
+        reports.send(
+            "failed",
+            message="the optimization ran out of memory",
+            data={"error_code": ErrorCode.OUT_OF_MEMORY},
+        )
+        return
+    except Exception as exc:  # any solver fault ends the job as failed, with its reason
+        reports.send(
+            "failed",
+            message=f"{type(exc).__name__}: {exc}",
+            data={"error_code": ErrorCode.OPTIMIZATION_FAILED},
+        )
+        return
+    reports.send(
+        "completed",
+        progress=100.0,
+        message="optimization completed",
+        result=solution_to_dict(solution),
+    )
+
+
+def _plain(extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only JSON-friendly extras (they are stored and sent to clients as they are)."""
+    return {
+        str(k): v
+        for k, v in extra.items()
+        if isinstance(v, str | int | float | bool | list | dict) or v is None
+    }
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Stop computing if the API process dies (a crash leaves no one to read the results)."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_SECONDS)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(3)
+
+    threading.Thread(target=watch, name="busplan-parent-watch", daemon=True).start()

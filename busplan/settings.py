@@ -1,0 +1,73 @@
+"""The service's one validated configuration, read from the environment (12-factor).
+
+Variable names are the field names in upper case (`DATABASE_URL`, `WS_HEARTBEAT_INTERVAL`...).
+The API, the job runners and the CLI receive a `Settings` object; nothing reads the environment
+anywhere else, so a test can build the exact configuration it needs.
+"""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
+
+    database_url: str = "sqlite:///./busplan.db"
+    """SQLAlchemy URL; `postgresql://...` selects PostgreSQL (driver psycopg 3)."""
+    use_database: bool = True
+    """False keeps jobs in an in-memory database: nothing survives a restart."""
+    redis_url: str | None = None
+    """Broker and progress channel for the Celery runner."""
+    osrm_url: str | None = None
+    """OSRM server for travel times; without it the built-in estimate is used."""
+    celery_enabled: bool = False
+    websocket_enabled: bool = True
+
+    ws_heartbeat_interval: float = Field(default=30.0, gt=0)
+    """Seconds between WebSocket ping frames sent by the server."""
+    ws_ping_timeout: float = Field(default=10.0, gt=0)
+    """Seconds a client has to answer a ping before its connection is dropped."""
+    ws_send_queue: int = Field(default=1000, ge=10)
+    """Messages buffered per WebSocket client; a client that falls further behind is dropped."""
+
+    celery_task_time_limit: float = Field(default=3600.0, gt=0)
+    """Hard limit in seconds on one job run; the worker process is killed past it."""
+    worker_processes: int = Field(default=2, ge=1)
+    """Jobs that run at the same time, each in its own worker process."""
+    solver_threads: int = Field(default=2, ge=1)
+    """Search threads the solver may use inside one worker process."""
+    cancel_grace_seconds: float = Field(default=1.5, gt=0)
+    """How long a cancelled job may take to stop by itself before its process is terminated."""
+
+    default_time_limit: float = Field(default=60.0, gt=0)
+    max_time_limit: float = Field(default=3600.0, gt=0)
+    """Largest `time_limit` a client may ask for."""
+    sync_max_trips: int = Field(default=100, ge=1)
+    """Largest problem `POST /optimize` accepts; bigger ones must use `/optimize-async`."""
+    sync_max_time_limit: float = Field(default=10.0, gt=0)
+    max_body_bytes: int = Field(default=20_000_000, ge=1024)
+    """Largest request body accepted by any endpoint."""
+
+    progress_step: float = Field(default=5.0, gt=0)
+    """Progress points after which clients get an update at once."""
+    progress_interval: float = Field(default=1.0, gt=0)
+    """Seconds after which clients get an update even if progress moved less than a step."""
+    progress_min_interval: float = Field(default=0.25, ge=0)
+    """Least seconds between two updates inside one phase (phase changes always go out)."""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.celery_enabled and not self.redis_url:
+            raise ValueError("CELERY_ENABLED needs REDIS_URL")
+        if self.default_time_limit > self.max_time_limit:
+            raise ValueError("DEFAULT_TIME_LIMIT is above MAX_TIME_LIMIT")
+        return self
+
+    @property
+    def store_url(self) -> str:
+        """The database jobs live in (an in-memory SQLite database when USE_DATABASE is off)."""
+        return self.database_url if self.use_database else "sqlite://"

@@ -1,0 +1,1 @@
+"""Alembic environment and revisions of the job store (applied by `busplan.store.migrate`)."""
