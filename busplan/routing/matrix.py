@@ -126,6 +126,8 @@ def fill_from_server(
                     ) from None
                 _check_version(answer, data_version)
                 _store(table, rows, cols, answer, cache, ns)
+    if table.unavailable and client.breaker.is_open:
+        table.unavailable += "; the circuit breaker then stopped further requests"
 
 
 def _store(

@@ -43,7 +43,9 @@ def test_thousand_trips_use_at_most_the_block_bound_and_rerun_from_cache(
     again, second = travel_for(problem, replace(config, table_size=c))
     assert osrm.count("table") == 0
     assert second.cache is not None and second.cache.misses == 0 and second.cache.hits == e * s
-    np.testing.assert_array_equal(again.matrix(everyone, everyone), travel.matrix(everyone, everyone))
+    np.testing.assert_array_equal(
+        again.matrix(everyone, everyone), travel.matrix(everyone, everyone)
+    )
 
 
 def test_chunk_boundaries_cover_every_pair_exactly_once(
@@ -53,7 +55,7 @@ def test_chunk_boundaries_cover_every_pair_exactly_once(
     problem = school_problem(61, schools=5, seed=3)
     e, s = distinct(problem)
     osrm.max_table_size = 7
-    travel, report = travel_for(problem, replace(config, table_size=7, concurrency=3))
+    travel, _ = travel_for(problem, replace(config, table_size=7, concurrency=3))
     assert osrm.count("table") == math.ceil(e / 7) * math.ceil(s / 7)
     assert sum(r.sources * r.destinations for r in osrm.requests if r.service == "table") == e * s
     n = range(len(problem.trips))
