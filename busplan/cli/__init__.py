@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from busplan import __version__
-from busplan.cli import check, db, imports, optimize, serve, travel
+from busplan.cli import check, db, export, imports, optimize, serve, travel
 
-COMMANDS = [optimize, check, travel, imports, serve, db]
+COMMANDS = [optimize, check, travel, imports, export, serve, db]
 
 
 def build_parser() -> argparse.ArgumentParser:

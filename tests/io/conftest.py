@@ -107,7 +107,7 @@ class Book:
 
 def contract(routes: int = 3, lang: str = "gl", contract_id: str = "UE3617") -> Book:
     """`routes` routes of three stops and a school, each with a morning entry and an
-    afternoon exit on school days. Route k: code 36170k, 10 + k pupils per stop."""
+    afternoon exit on school days. Route k: code 3617kk, 8 to 11 pupils per stop."""
     names = list(HEADERS[lang])
     sheets: dict[str, list[list[Any]]] = {n: [list(HEADERS[lang][n])] for n in names}
     for k in range(1, routes + 1):
@@ -124,7 +124,7 @@ def contract(routes: int = 3, lang: str = "gl", contract_id: str = "UE3617") -> 
                     42.20 + 0.01 * k + 0.002 * order,
                     -8.70 - 0.002 * order,
                     minutes,
-                    0 if is_school else 10 + k,
+                    0 if is_school else 11 - (k - 1) % 4,
                 ]
             )
         sheets[names[2]].append(
@@ -154,3 +154,9 @@ class Workbooks:
 @pytest.fixture
 def workbooks(tmp_path: Path) -> Workbooks:
     return Workbooks(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def module_workbooks(tmp_path_factory: pytest.TempPathFactory) -> Workbooks:
+    """Workbooks for module-scoped fixtures (a plan solved once and read by many tests)."""
+    return Workbooks(tmp_path_factory.mktemp("books"))

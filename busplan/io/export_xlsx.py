@@ -1,0 +1,220 @@
+"""A plan as an Excel workbook: a summary sheet, one sheet per day (one row per trip, grouped
+by bus) and a trips sheet with each trip's bus on every day.
+
+Times are real Excel times (fractions of a day with a time format), so planners can sort,
+filter and compute with them; every sheet has a frozen header and filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from busplan.core.model import DAY_NAMES, DAYS, Kind, Problem, Trip
+from busplan.core.solution import Solution
+from busplan.core.units import SECONDS_PER_DAY
+from busplan.io.contract_values import json_minutes
+from busplan.io.timetable import DayTimetable, timetables
+
+TIME_FORMAT = "hh:mm"
+LONG_TIME_FORMAT = "[h]:mm"
+"""For a time outside the day (a shifted trip near midnight): hours keep counting, as in the
+solver's own clock, instead of wrapping round."""
+HEADER_FONT = Font(bold=True)
+ALTERNATE_BUS = PatternFill("solid", fgColor="EEEEEE")
+TIGHT_FONT = Font(bold=True)
+
+SUMMARY_COLUMNS = [
+    "Day",
+    "Day name",
+    "Buses",
+    "Lower bound",
+    "Trips",
+    "Unassigned",
+    "Deadhead (min)",
+    "Total |shift| (min)",
+    "Shifted trips",
+    "Tight connections",
+    "Same trips as",
+]
+DAY_COLUMNS = [
+    "Bus",
+    "#",
+    "Trip",
+    "Kind",
+    "Official time",
+    "Planned start",
+    "Planned end",
+    "Shift (min)",
+    "Deadhead (min)",
+    "Slack to next (min)",
+    "Tight",
+    "School",
+    "First stop",
+    "Last stop",
+    "Seats",
+    "Contract",
+    "Note",
+]
+TRIP_COLUMNS = ["Trip", "Kind", "Official time", "Duration (min)", "School", "Contract", "Seats"]
+TIME_COLUMNS = {"Official time", "Planned start", "Planned end"}
+
+
+def export_xlsx(
+    problem: Problem, solution: Solution, bounds: Mapping[str, int] | None = None
+) -> bytes:
+    """The workbook as bytes (for a file or an HTTP response)."""
+    days = timetables(problem, solution, bounds)
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "Summary"
+    _table(summary, SUMMARY_COLUMNS, [_summary_row(d) for d in days])
+    for day in days:
+        _day_sheet(book.create_sheet(day.name), day)
+    _trips_sheet(book.create_sheet("Trips"), problem, days)
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def excel_time(seconds: int) -> float:
+    return seconds / SECONDS_PER_DAY
+
+
+def _summary_row(day: DayTimetable) -> list[Any]:
+    return [
+        day.day,
+        day.name,
+        len(day.buses),
+        day.lower_bound,
+        day.trips,
+        len(day.unassigned),
+        json_minutes(day.deadhead_s),
+        json_minutes(day.abs_shift_s),
+        day.shifted_trips,
+        day.tight_connections,
+        DAY_NAMES.get(day.same_as or "", day.same_as),
+    ]
+
+
+def _day_sheet(ws: Worksheet, day: DayTimetable) -> None:
+    rows: list[list[Any]] = []
+    fills: list[bool] = []
+    tight: list[bool] = []
+    for n, bus in enumerate(day.buses):
+        for r in bus.rows:
+            p, t = r.planned, r.trip
+            rows.append(
+                [
+                    r.bus,
+                    r.position,
+                    t.id,
+                    _kind(t),
+                    excel_time(t.time_s),
+                    excel_time(p.start_s),
+                    excel_time(p.end_s),
+                    json_minutes(p.shift_s),
+                    json_minutes(p.deadhead_s),
+                    None if r.slack_s is None else json_minutes(r.slack_s),
+                    "tight" if r.tight else None,
+                    _school(t),
+                    r.first_stop,
+                    r.last_stop,
+                    t.seats,
+                    t.contract,
+                    None,
+                ]
+            )
+            fills.append(n % 2 == 1)
+            tight.append(r.tight)
+    for t, u in day.unassigned:
+        rows.append(
+            [
+                "unassigned",
+                None,
+                t.id,
+                _kind(t),
+                excel_time(t.time_s),
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                _school(t),
+                t.stops[0].name if t.stops else "",
+                t.stops[-1].name if t.stops else "",
+                t.seats,
+                t.contract,
+                u.reason,
+            ]
+        )
+        fills.append(False)
+        tight.append(False)
+    _table(ws, DAY_COLUMNS, rows)
+    for offset, (fill, is_tight) in enumerate(zip(fills, tight, strict=True)):
+        for cell in ws[offset + 2]:
+            if fill:
+                cell.fill = ALTERNATE_BUS
+            if is_tight:
+                cell.font = TIGHT_FONT
+
+
+def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable]) -> None:
+    bus_of: dict[str, dict[str, str]] = {d.day: {} for d in days}
+    for d in days:
+        for bus in d.buses:
+            for r in bus.rows:
+                bus_of[d.day][r.trip.id] = bus.bus
+        for t, _ in d.unassigned:
+            bus_of[d.day][t.id] = "unassigned"
+    shown = [d for d in DAYS if d in bus_of]
+    rows = [
+        [
+            t.id,
+            _kind(t),
+            excel_time(t.time_s),
+            json_minutes(t.duration_s),
+            _school(t),
+            t.contract,
+            t.seats,
+            *(bus_of[d].get(t.id) for d in shown),
+        ]
+        for t in problem.trips
+    ]
+    _table(ws, TRIP_COLUMNS + [DAY_NAMES[d] for d in shown], rows)
+
+
+def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]]) -> None:
+    """Header, rows, time formats, frozen header, filters and readable column widths."""
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = HEADER_FONT
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for row in rows:
+        ws.append(row)
+    for c, name in enumerate(columns, start=1):
+        letter = get_column_letter(c)
+        if name in TIME_COLUMNS:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+                inside = isinstance(cell.value, float) and 0 <= cell.value < 1
+                cell.number_format = TIME_FORMAT if inside else LONG_TIME_FORMAT
+        longest = max((len(str(r[c - 1])) for r in rows if r[c - 1] is not None), default=0)
+        ws.column_dimensions[letter].width = min(max(len(name), longest, 6) + 2, 40)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+
+
+def _kind(trip: Trip) -> str:
+    return "entry" if trip.kind is Kind.ENTRY else "exit"
+
+
+def _school(trip: Trip) -> str:
+    return trip.school_name or trip.school_id
