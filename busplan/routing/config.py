@@ -40,8 +40,9 @@ class RoutingConfig:
     backoff_s: float = 0.5
     """First wait between attempts; doubles on each retry, at most `backoff_max_s`."""
     backoff_max_s: float = 10.0
-    breaker_failures: int = 3
-    """Requests failing in a row (after their retries) that open the circuit."""
+    breaker_failures: int = 5
+    """Failed attempts in a row that open the circuit (above `retries`, so that one request
+    gets all its retries before the circuit opens)."""
     breaker_cooldown_s: float = 30.0
     """How long an open circuit refuses requests before letting one through again."""
     cache_path: str | None = field(default_factory=default_cache_path)

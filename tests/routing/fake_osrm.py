@@ -54,6 +54,8 @@ class Action:
     delay_s: float = 0.0
     retry_after: str | None = None
     message: str = "scripted failure"
+    data_version: str | None = None
+    """Report this data version instead of the server's."""
 
 
 @dataclass
@@ -199,8 +201,9 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(400, {"code": "InvalidService", "message": f"Service {service} not found!"})
             return
-        if state.data_version is not None:
-            body["data_version"] = state.data_version
+        version = action.data_version if action and action.data_version else state.data_version
+        if version is not None:
+            body["data_version"] = version
         self._send(200, body)
 
     def _table(

@@ -8,7 +8,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from busplan.core.travel import EstimatedTravel
+from busplan.core.travel import UNREACHABLE, EstimatedTravel
+from busplan.core.units import seconds_to_minutes
 from busplan.routing import (
     OsrmError,
     RoutingConfig,
@@ -197,3 +198,17 @@ def test_a_server_without_the_nearest_service_still_gives_road_times(
     answers, keyed by the configured data version."""
     osrm.script.append(("nearest", Action(code="InvalidService", message="Service not found")))
     assert_road_times(replace(config, data_version="pinned"))
+
+
+def test_a_map_reloaded_during_the_run_is_an_error_not_a_mixture(
+    osrm: FakeOsrm, config: RoutingConfig
+) -> None:
+    """A table answer from another data version than the probe's stops the run."""
+    osrm.script.append(("table", Action(data_version="osm-2026-12-01")))
+    with pytest.raises(OsrmError, match="DataVersionChanged"):
+        travel_for(PROBLEM, replace(config, concurrency=1))
+
+
+def test_unreachable_pairs_survive_the_problem_file_round_trip() -> None:
+    """UNREACHABLE written as minutes with four decimals reads back as exactly UNREACHABLE."""
+    assert round(seconds_to_minutes(UNREACHABLE) * 60) == UNREACHABLE
