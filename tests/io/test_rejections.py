@@ -233,6 +233,7 @@ def test_unreadable_seat_range(workbooks: Any, value: str) -> None:
         "unreadable_value",
     )
     assert {r.code for r in found[1:]} == {"unknown_route"}
+    assert 'its row was rejected (sheet "I. Rutas" row 2)' in found[1].reason
 
 
 def test_pupils_that_are_not_a_whole_number(workbooks: Any) -> None:

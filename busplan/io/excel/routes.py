@@ -32,10 +32,15 @@ class RouteSource:
     row: int
 
 
-def read_routes(tables: list[Table], report: FileReport) -> dict[str, RouteSource]:
-    """Routes by code. Within a sheet a repeated code must repeat its content exactly; across
-    sheets the first sheet wins and the variant adds what the first leaves empty."""
+def read_routes(
+    tables: list[Table], report: FileReport
+) -> tuple[dict[str, RouteSource], dict[str, str]]:
+    """Routes by code, and where each rejected route row was (code -> 'sheet "S" row N').
+
+    Within a sheet a repeated code must repeat its content exactly; across sheets the first
+    sheet wins and the variant adds what the first leaves empty."""
     routes: dict[str, RouteSource] = {}
+    rejected: dict[str, str] = {}
     for table in tables:
         seen: dict[str, RouteSource] = {}
         for row in table.rows:
@@ -45,6 +50,8 @@ def read_routes(tables: list[Table], report: FileReport) -> dict[str, RouteSourc
                 report.reject(
                     Rejection(table.sheet, row.number, table.column(exc.column), exc.code, str(exc))
                 )
+                if code := text(row["route"]):
+                    rejected.setdefault(code, f'sheet "{table.sheet}" row {row.number}')
                 continue
             source = RouteSource(route, table.sheet, row.number)
             first = seen.get(route.code)
@@ -55,7 +62,7 @@ def read_routes(tables: list[Table], report: FileReport) -> dict[str, RouteSourc
                 report.duplicates += 1
             else:
                 report.reject(_conflict(first, source, table))
-    return routes
+    return routes, rejected
 
 
 def _route(row: Row) -> Route:

@@ -29,6 +29,8 @@ class RouteBook:
     """What a trip row is built from: the routes and stops sheets, already read."""
 
     routes: Mapping[str, RouteSource]
+    rejected_routes: Mapping[str, str]
+    """Route code -> where its rejected routes row is."""
     stops: Mapping[str, RouteStops]
     stops_sheet: str
 
@@ -75,7 +77,9 @@ def _trip(row: Row, role: SheetRole, book: RouteBook, has_days: bool) -> dict[st
     override = seat_range(seats_text, "vehicle_seats") if seats_text else None
     source = book.routes.get(code)
     if source is None:
-        raise RowError(Reason.UNKNOWN_ROUTE, f"route {code} is not on the routes sheet", "route")
+        where = book.rejected_routes.get(code)
+        why = f"its row was rejected ({where})" if where else "it is not on the routes sheet"
+        raise RowError(Reason.UNKNOWN_ROUTE, f"route {code} is unknown: {why}", "route")
     stops = _route_stops(code, book)
     trip_id = f"{code}_{expedition}_{'E' if kind is Kind.ENTRY else 'S'}"
     return _document(trip_id, kind, time_s, source.route, stops, days, override, column)

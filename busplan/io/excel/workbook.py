@@ -50,13 +50,14 @@ def read_workbook(path: str | Path) -> FileImport:
         found = ", ".join(f'"{s.name}"' for s in report.sheets) or "none"
         report.error = f"no usable {' / '.join(missing)} sheet (like {names}); sheets: {found}"
         return FileImport([], report)
-    routes = read_routes([t for t, _ in tables["routes"]], report)
+    routes, rejected_routes = read_routes([t for t, _ in tables["routes"]], report)
     stops_table, stops = read_stops([t for t, _ in tables["stops"]], report)
     used = {t.sheet for t, _ in tables["routes"] + tables["trips"]} | {stops_table.sheet}
     for sheet in report.sheets:
         sheet.used = sheet.name in used
     report.rows_read = sum(s.rows_read for s in report.sheets if s.used)
-    records = read_trips(tables["trips"], RouteBook(routes, stops, stops_table.sheet), report)
+    route_book = RouteBook(routes, rejected_routes, stops, stops_table.sheet)
+    records = read_trips(tables["trips"], route_book, report)
     report.trips = len(records)
     if not records:
         report.error = (
