@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -69,7 +70,9 @@ class SqliteCache:
     def __init__(self, path: str | None) -> None:
         if path is not None:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(path or ":memory:")
+        self._db = sqlite3.connect(path or ":memory:", check_same_thread=False)
+        self._lock = threading.Lock()
+        """One connection shared by threads (a long-lived cache in a server), one at a time."""
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._db:
@@ -87,32 +90,34 @@ class SqliteCache:
     ) -> dict[Pair, Entry]:
         wanted = set(targets)
         found: dict[Pair, Entry] = {}
-        for src in dict.fromkeys(sources):
-            rows = self._db.execute(
-                "SELECT dst, seconds, metres FROM travel WHERE ns = ? AND src = ?", (ns, src)
-            )
-            for dst, seconds, metres in rows:
-                if dst in wanted:
-                    found[src, dst] = (seconds, metres)
-        self._count(found, sources, targets)
+        with self._lock:
+            for src in dict.fromkeys(sources):
+                rows = self._db.execute(
+                    "SELECT dst, seconds, metres FROM travel WHERE ns = ? AND src = ?", (ns, src)
+                )
+                for dst, seconds, metres in rows:
+                    if dst in wanted:
+                        found[src, dst] = (seconds, metres)
+            self._count(found, sources, targets)
         return found
 
     def put_many(self, ns: str, entries: Mapping[Pair, Entry]) -> None:
-        with self._db:
+        with self._lock, self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO travel VALUES (?, ?, ?, ?, ?)",
                 ((ns, src, dst, s, m) for (src, dst), (s, m) in entries.items()),
             )
-        self.stats.writes += len(entries)
+            self.stats.writes += len(entries)
 
     def last_version(self, server: str) -> str | None:
-        row = self._db.execute(
-            "SELECT version FROM server_version WHERE server = ?", (server,)
-        ).fetchone()
+        with self._lock:
+            row = self._db.execute(
+                "SELECT version FROM server_version WHERE server = ?", (server,)
+            ).fetchone()
         return None if row is None else str(row[0])
 
     def remember_version(self, server: str, version: str) -> None:
-        with self._db:
+        with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO server_version VALUES (?, ?)", (server, version)
             )

@@ -101,13 +101,7 @@ def fill_from_server(
         return
     with ThreadPoolExecutor(client.config.concurrency, thread_name_prefix="osrm") as pool:
         running: dict[Future[Table], Block] = {
-            pool.submit(
-                client.table, [table.ends[r] for r in rows], [table.starts[c] for c in cols]
-            ): (
-                rows,
-                cols,
-            )
-            for rows, cols in todo
+            pool.submit(client.table, *_locations(table, block)): block for block in todo
         }
         while running:
             done, _ = wait(running, return_when=FIRST_EXCEPTION)
@@ -121,13 +115,16 @@ def fill_from_server(
                 except OsrmError as exc:
                     for other in running:
                         other.cancel()
-                    raise _located(
-                        exc, [table.ends[r] for r in rows], [table.starts[c] for c in cols]
-                    ) from None
+                    raise _located(exc, *_locations(table, (rows, cols))) from None
                 _check_version(answer, data_version)
                 _store(table, rows, cols, answer, cache, ns)
     if table.unavailable and client.breaker.is_open:
         table.unavailable += "; the circuit breaker then stopped further requests"
+
+
+def _locations(table: LocationTable, block: Block) -> tuple[list[Location], list[Location]]:
+    rows, cols = block
+    return [table.ends[r] for r in rows], [table.starts[c] for c in cols]
 
 
 def _store(

@@ -123,9 +123,8 @@ def _with_router(
         travel_s = np.asarray(problem.travel_s, np.int64)
         estimated = np.zeros(travel_s.shape, bool)
     else:
-        travel_s, estimated, reason = _road_matrix(
-            problem, config, online or offline or "", cache, ns, reported
-        )
+        server: OsrmClient | str = client if offline is None else offline
+        travel_s, estimated, reason = _road_matrix(problem, config, server, cache, ns, reported)
         if reason is not None:
             travel_s = _patch_with_estimate(problem, travel_s, estimated, estimate)
     total, guessed = connections_per_day(problem, estimated)
@@ -182,7 +181,10 @@ def _road_matrix(
     starts = [location(trip_start(t)) for t in problem.trips]
     table = cached_table(sorted(set(ends)), sorted(set(starts)), cache, ns)
     if isinstance(server, OsrmClient):
-        fill_from_server(table, server, cache, ns, reported)
+        try:
+            fill_from_server(table, server, cache, ns, reported)
+        except OsrmError as exc:
+            raise _with_trips(exc, problem) from None
     else:
         table.unavailable = server
     unknown = table.unknown
@@ -200,6 +202,19 @@ def _road_matrix(
     out[known] = np.ceil(seconds[known]).astype(np.int64)
     estimated = np.isnan(seconds)
     return out, estimated, reason if estimated.any() else None
+
+
+def _with_trips(exc: OsrmError, problem: Problem) -> OsrmError:
+    """Name the trips at the location a refusal is about, so the user knows what to fix."""
+    if exc.where is None:
+        return exc
+    ids = [
+        t.id for t in problem.trips if exc.where in (location(trip_start(t)), location(trip_end(t)))
+    ]
+    lat, lon = exc.where
+    more = f" and {len(ids) - 5} more" if len(ids) > 5 else ""
+    where = f"{exc.message} (at {lat:.5f}, {lon:.5f}: trip {', '.join(ids[:5])}{more})"
+    return OsrmError(exc.code, where, exc.hint, exc.where)
 
 
 def _patch_with_estimate(

@@ -6,7 +6,6 @@ per-day counts let an operator judge whether a day's plan rests on road times or
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -88,18 +87,3 @@ def connections_per_day(
         sub = estimated[np.ix_(trips, trips)]
         guessed[day] = int(sub.sum() - np.trace(sub))
     return total, guessed
-
-
-def all_estimated(problem: Problem) -> NDArray[np.bool_]:
-    n = len(problem.trips)
-    return np.ones((n, n), bool)
-
-
-def none_estimated(problem: Problem) -> NDArray[np.bool_]:
-    n = len(problem.trips)
-    return np.zeros((n, n), bool)
-
-
-def join_reasons(reasons: Iterable[str | None]) -> str | None:
-    text = "; ".join(r for r in reasons if r)
-    return text or None

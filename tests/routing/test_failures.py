@@ -182,6 +182,7 @@ def test_an_off_road_location_is_named(osrm: FakeOsrm, config: RoutingConfig) ->
     with pytest.raises(OsrmError, match="NoSegment") as caught:
         travel_for(PROBLEM, config)
     assert caught.value.where == (bad.lat, bad.lon)
+    assert PROBLEM.trips[3].id in str(caught.value)
 
 
 def test_an_answer_that_is_not_osrm_json_is_an_error(osrm: FakeOsrm, config: RoutingConfig) -> None:
