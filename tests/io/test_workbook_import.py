@@ -302,3 +302,32 @@ def test_several_workbooks_merge_into_one_problem(workbooks: Workbooks) -> None:
     assert result.report.files[1].duplicates == 1
     assert result.report.totals()["trips"] == 10
     assert result.problem.name == "a and 1 more"
+
+
+def test_two_row_header_under_a_merged_group_cell(workbooks: Workbooks) -> None:
+    """A `Hora` cell merged over `Chegada` and `Saída` reads as `Hora Chegada`/`Hora Saída`."""
+    clean = imported(workbooks, workbooks.contract(2)).document["trips"]
+    book = workbooks.contract(2)
+    book.trips[0] = [
+        "Código Ruta",
+        "Código Expedición",
+        "Sentido",
+        "Hora",
+        None,
+        "Frecuencia Semanal",
+    ]
+    book.trips.insert(1, [None, None, None, "Chegada", "Saída", None])
+    book.merges["III. Expedicións"] = ["A1:A2", "B1:B2", "C1:C2", "D1:E1", "F1:F2"]
+    result = imported(workbooks, book)
+    assert result.document["trips"] == clean
+    assert not result.report.files[0].rejected
+
+
+def test_route_code_merged_over_its_stop_rows(workbooks: Workbooks) -> None:
+    """A route code merged down over its stops applies to every row it covers."""
+    clean = imported(workbooks, workbooks.contract(2)).document["trips"]
+    book = workbooks.contract(2)
+    for row in (3, 4, 5, 7, 8, 9):
+        book.stops[row - 1][0] = None
+    book.merges["II. Paradas"] = ["A2:A5", "A6:A9"]
+    assert imported(workbooks, book).document["trips"] == clean
