@@ -55,7 +55,8 @@ BUS_COLUMNS = [
     "Deadhead",
     "Slack to next",
 ]
-BUS_WIDTHS = [w * mm for w in (8, 30, 12, 24, 24, 14, 48, 40, 40, 17, 24)]
+BUS_WIDTHS = [w * mm for w in (8, 30, 12, 24, 24, 14, 42, 38, 38, 17, 24)]
+"""271 mm: the width of landscape A4 inside 12 mm margins, less a little."""
 
 
 def export_pdf(
