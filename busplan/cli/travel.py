@@ -107,4 +107,6 @@ def summary(report: TravelReport, output: str) -> str:
         head += f"; requests: {requests or 'none'}"
         if report.cache is not None:
             head += f"; cache {report.cache.hits} hits, {report.cache.misses} misses"
+    if report.duration_source == "route":
+        head += f"; trip durations from OSRM routes ({report.durations_changed} changed)"
     return f"{head}; wrote {output}"

@@ -156,8 +156,11 @@ def _data_version(
     serves the run; a server that refuses the probe is asked again by the real requests.
     """
     server = f"{config.server}|{config.profile}"
+    placed = [t for t in problem.trips if t.end is not None or t.stops]
+    if not placed:  # a problem with its own matrix and no coordinates: nothing to route
+        return None, config.data_version, None
     try:
-        reported = client.data_version(location(trip_end(problem.trips[0])))
+        reported = client.data_version(location(trip_end(placed[0])))
     except OsrmUnavailable as exc:
         return None, cache.last_version(server) or config.data_version, str(exc)
     except OsrmError:
