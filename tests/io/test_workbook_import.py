@@ -331,3 +331,13 @@ def test_route_code_merged_over_its_stop_rows(workbooks: Workbooks) -> None:
         book.stops[row - 1][0] = None
     book.merges["II. Paradas"] = ["A2:A5", "A6:A9"]
     assert imported(workbooks, book).document["trips"] == clean
+
+
+def test_loosely_matched_header_is_read_and_reported(workbooks: Workbooks) -> None:
+    """`Hora Saída Centro` stands in for `Hora Saída`, and the report says so."""
+    book = workbooks.contract(1)
+    book.trips[0][4] = "Hora Saída Centro"
+    result = imported(workbooks, book)
+    assert len(result.problem.trips) == 2
+    (note,) = result.report.files[0].warnings
+    assert note.message == 'column "Hora Saída Centro" read as "Hora Saída"' and note.row == 1

@@ -30,7 +30,8 @@ def normalize(text: object) -> str:
 def match_columns(
     headers: Sequence[str], fields: Mapping[str, Sequence[str]]
 ) -> tuple[dict[str, int], list[str]]:
-    """Column index for each field found among `headers`, and notes on ambiguous matches.
+    """Column index for each field found among `headers`, and a note on every match that was
+    not exact (so a reader can see which column stood in for which header).
 
     `fields` maps a field to its aliases (any spelling; they are normalized here).
     """
@@ -60,9 +61,12 @@ def match_columns(
         candidates.sort()
         best = candidates[0]
         rivals = sorted({c for extra, c in candidates if extra == best[0]})
+        wanted = fields[field][0]
         if len(rivals) > 1:
             listed = ", ".join(f'"{headers[c]}"' for c in rivals)
-            notes.append(f'{field}: several columns fit ({listed}); using "{headers[best[1]]}"')
+            notes.append(f'several columns fit "{wanted}" ({listed}); using "{headers[best[1]]}"')
+        else:
+            notes.append(f'column "{headers[best[1]]}" read as "{wanted}"')
         found[field] = best[1]
         taken.add(best[1])
     return found, notes
