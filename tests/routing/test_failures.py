@@ -71,8 +71,7 @@ def test_a_slow_server_is_an_error_when_fallback_is_off(
 def test_persistent_failure_opens_the_circuit_and_falls_back_with_a_warning(
     osrm: FakeOsrm, config: RoutingConfig
 ) -> None:
-    """Every table request 503: the breaker stops the attempts early and the estimate fills
-    the matrix, with a warning that counts the estimated connections per day."""
+    """All tables 503: the breaker stops early; the estimate fills in, with a per-day warning."""
     osrm.max_table_size = 5
     osrm.always = Action(status=503)
     osrm.script.append(("nearest", Action()))  # the version probe still gets through
@@ -195,8 +194,7 @@ def test_an_answer_that_is_not_osrm_json_is_an_error(osrm: FakeOsrm, config: Rou
 def test_a_server_without_the_nearest_service_still_gives_road_times(
     osrm: FakeOsrm, config: RoutingConfig
 ) -> None:
-    """The version probe refused (e.g. a proxy that forwards only /table): the table still
-    answers, keyed by the configured data version."""
+    """A refused version probe (a proxy forwarding only /table) still gives road times."""
     osrm.script.append(("nearest", Action(code="InvalidService", message="Service not found")))
     assert_road_times(replace(config, data_version="pinned"))
 

@@ -23,8 +23,7 @@ def distinct(problem: Problem) -> tuple[int, int]:
 def test_thousand_trips_use_at_most_the_block_bound_and_rerun_from_cache(
     osrm: FakeOsrm, config: RoutingConfig
 ) -> None:
-    """1000 trips: at most ceil(E/c) x ceil(S/c) table requests, each within the limit; a
-    second run sends none and hits the cache for every pair."""
+    """1000 trips: <= ceil(E/c) x ceil(S/c) tables within the limit; a rerun is all cache."""
     problem = school_problem(1000, schools=40)
     c = 100
     osrm.max_table_size = c
