@@ -160,8 +160,6 @@ class FileReport:
 @dataclass(slots=True)
 class ImportReport:
     files: list[FileReport] = field(default_factory=list)
-    warnings: list[Notice] = field(default_factory=list)
-    """Notices about the merge of several files."""
 
     @property
     def ok(self) -> bool:
@@ -174,7 +172,7 @@ class ImportReport:
             "trips": sum(f.trips for f in self.files),
             "rejected": sum(len(f.rejected) for f in self.files),
             "duplicates": sum(f.duplicates for f in self.files),
-            "warnings": sum(len(f.warnings) for f in self.files) + len(self.warnings),
+            "warnings": sum(len(f.warnings) for f in self.files),
             "failed_files": sum(1 for f in self.files if f.error is not None),
         }
 
@@ -183,24 +181,26 @@ class ImportReport:
             "ok": self.ok,
             "totals": self.totals(),
             "files": [f.to_dict() for f in self.files],
-            "warnings": [w.to_dict() for w in self.warnings],
         }
 
-    def summary(self) -> str:
-        """A few lines for a terminal: totals, then each failed file and each rejection."""
+    def summary(self, limit: int = 40) -> str:
+        """Lines for a terminal: totals, then failed files, rejections and warnings, at most
+        `limit` of them (the full list is in `to_dict()`)."""
         t = self.totals()
-        lines = [
+        head = (
             f"{t['files']} file(s), {t['rows_read']} rows read: {t['trips']} trips, "
             f"{t['rejected']} rejected, {t['duplicates']} duplicate(s) collapsed, "
             f"{t['warnings']} warning(s)"
-        ]
+        )
+        lines: list[str] = []
         for f in self.files:
             if f.error:
                 lines.append(f"{f.file}: {f.error}")
             lines += [f"{f.file}: {r.location()}: {r.reason}" for r in f.rejected]
             lines += [f"{f.file}: warning: {w}" for w in f.warnings]
-        lines += [f"warning: {w}" for w in self.warnings]
-        return "\n".join(lines)
+        if len(lines) > limit:
+            lines = [*lines[:limit], f"... and {len(lines) - limit} more in the full report"]
+        return "\n".join([head, *lines])
 
 
 @dataclass(slots=True)
