@@ -341,3 +341,14 @@ def test_loosely_matched_header_is_read_and_reported(workbooks: Workbooks) -> No
     assert len(result.problem.trips) == 2
     (note,) = result.report.files[0].warnings
     assert note.message == 'column "Hora Saída Centro" read as "Hora Saída"' and note.row == 1
+
+
+@pytest.mark.parametrize(
+    "value", [15, 15.0, "15", "15,0", "0:15", "00:15:00", dt.time(0, 15), dt.timedelta(minutes=15)]
+)
+def test_tempo_a_orixe_in_any_written_form(workbooks: Workbooks, value: Any) -> None:
+    """Minutes, minutes as text, HH:MM[:SS] text, a time cell and a duration cell all read."""
+    book = workbooks.contract(1)
+    book.stops[3][5] = value
+    entry = imported(workbooks, book).problem.trips[0]
+    assert entry.stops[2].offset_s == 15 * 60
