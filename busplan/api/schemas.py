@@ -13,7 +13,7 @@ from busplan.store.models import Job
 class OptimizeRequest(BaseModel):
     problem: dict[str, Any] = Field(description="A problem document (docs/formats.md).")
     time_limit: float | None = Field(default=None, gt=0, description="Seconds for the solver.")
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
     days: list[str] | None = Field(default=None, description="Weekday codes to plan; default all.")
 
 

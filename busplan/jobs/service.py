@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from busplan.io.problem_json import parse_problem
+from busplan.jobs.documents import read_problem
 from busplan.jobs.events import ErrorCode, RunnerEvent
 from busplan.jobs.runner import JobSpec, Runner, TaskInfo, TaskState
 from busplan.store import repository as repo
@@ -122,7 +122,7 @@ class JobService:
         self, *, problem: dict[str, Any], params: dict[str, Any], idempotency_key: str | None
     ) -> tuple[Job, bool]:
         """Store and queue a job; returns (job, created). Raises ProblemError on bad input."""
-        parsed = parse_problem(problem)
+        parsed = read_problem(problem)
         fingerprint = request_fingerprint(problem, params)
         if idempotency_key is not None:
             existing = self._by_key(idempotency_key, fingerprint)

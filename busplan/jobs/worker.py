@@ -16,8 +16,9 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from busplan.core import Cancelled, SolveParams, solve
-from busplan.io.problem_json import ProblemError, parse_problem
+from busplan.io.problem_json import ProblemError
 from busplan.io.solution_json import solution_to_dict
+from busplan.jobs.documents import read_problem
 from busplan.jobs.events import ErrorCode, EventKind, RunnerEvent
 from busplan.jobs.runner import JobSpec
 from busplan.jobs.throttle import ProgressThrottle, ThrottleParams
@@ -57,7 +58,7 @@ def run_job(
     reports = Reports(pipe, spec, task_id)
     reports.send("started", data={"pid": os.getpid()})
     try:
-        problem = parse_problem(spec.problem)
+        problem = read_problem(spec.problem)
         params = SolveParams(
             time_limit=float(spec.params["time_limit"]),
             seed=int(spec.params.get("seed", 0)),

@@ -11,8 +11,8 @@ from busplan.api.errors import ApiError
 from busplan.api.params import job_params
 from busplan.api.schemas import JobAccepted, OptimizeRequest, SyncResult
 from busplan.core import SolveParams, solve
-from busplan.io.problem_json import parse_problem
 from busplan.io.solution_json import solution_to_dict
+from busplan.jobs.documents import read_problem
 
 router = APIRouter(tags=["optimize"])
 
@@ -45,7 +45,7 @@ def optimize_async(
 @router.post("/optimize")
 def optimize_now(body: OptimizeRequest, settings: SettingsDep) -> SyncResult:
     """Solve a small problem within the request (413 for bigger ones: use /optimize-async)."""
-    problem = parse_problem(body.problem)
+    problem = read_problem(body.problem)
     if len(problem.trips) > settings.sync_max_trips:
         raise ApiError(
             413,
