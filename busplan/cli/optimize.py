@@ -22,7 +22,7 @@ def register(sub: Any) -> None:
     p.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
     p.add_argument("--days", help="comma-separated day codes, e.g. L,M (default: all)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--workers", type=int, default=2, help="search threads (default 2)")
+    p.add_argument("--workers", type=int, default=1, help="search threads (default 1)")
     p.set_defaults(run=run)
 
 

@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.flow import Arc
-from busplan.core.progress import Reporter, watching
+from busplan.core.progress import Reporter
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,13 @@ class StageResult:
 
 
 class ChainModel:
-    def __init__(self, connections: Connections, candidates: BoolArray) -> None:
+    def __init__(
+        self,
+        connections: Connections,
+        candidates: BoolArray,
+        check: Callable[[], None] = lambda: None,
+    ) -> None:
+        """`check` is called now and then while building; it raises to abandon the build."""
         self.connections = connections
         self.candidates = candidates
         c = connections
@@ -66,6 +72,8 @@ class ChainModel:
         successors: list[list[cp_model.IntVar]] = [[] for _ in range(n)]
         predecessors: list[list[cp_model.IntVar]] = [[] for _ in range(n)]
         for a, (i, j) in enumerate(zip(self.tails, self.heads, strict=True)):
+            if a % 2000 == 0:
+                check()
             successors[i].append(self.used[a])
             predecessors[j].append(self.used[a])
             if not always[a]:
@@ -80,18 +88,13 @@ class ChainModel:
         self.n_connections = sum(self.used)
         self.total_deadhead = cp_model.LinearExpr.weighted_sum(self.used, [int(t) for t in travel])
         self.total_moved = sum(self.moved)
-        self.index = {(int(i), int(j)): a for a, (i, j) in enumerate(zip(self.tails, self.heads))}
-
-    def covers(self, plan: Plan) -> bool:
-        return all(arc in self.index for arc in plan.arcs)
 
     def fix_buses(self, plan: Plan) -> None:
         self.model.add(self.n_connections == len(plan.arcs))
 
-    def maximize_connections(self, start: Plan, run: Runner, lower_bound: int) -> StageResult:
-        """Fewest buses; no plan beats the lower bound, and saying so lets the search stop
-        as soon as it reaches it."""
-        self.model.add(self.n_connections <= len(self.connections) - lower_bound)
+    def maximize_connections(self, start: Plan, run: Runner) -> StageResult:
+        """Fewest buses. (Capping connections at the lower bound's count looks like a free
+        hint but was measured to slow the search down by an order of magnitude.)"""
         self.model.maximize(self.n_connections)
         return self._solve(start, run)
 
@@ -104,9 +107,9 @@ class ChainModel:
         return self._solve(start, run)
 
     def _solve(self, start: Plan, run: Runner) -> StageResult:
-        self.model.clear_hints()
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
         chosen = set(start.arcs)
-        for a, arc in enumerate(zip(self.tails, self.heads)):
+        for a, arc in enumerate(zip(self.tails, self.heads, strict=True)):
             self.model.add_hint(self.used[a], (int(arc[0]), int(arc[1])) in chosen)
         for k, var in enumerate(self.shift):
             self.model.add_hint(var, int(start.shifts[k]))
@@ -115,7 +118,7 @@ class ChainModel:
             return StageResult(None, False)
         arcs = tuple(
             (int(i), int(j))
-            for a, (i, j) in enumerate(zip(self.tails, self.heads))
+            for a, (i, j) in enumerate(zip(self.tails, self.heads, strict=True))
             if solver.boolean_value(self.used[a])
         )
         shifts = np.array([solver.value(v) for v in self.shift], np.int64)
@@ -140,44 +143,34 @@ Runner = Callable[[cp_model.CpModel], SolvedModel]
 @dataclass(frozen=True)
 class SearchLimits:
     deadline: float
-    """`time.monotonic()` by which the search must end."""
+    """`time.monotonic()` by which the search must end, whatever else happens."""
+    effort: float
+    """Deterministic seconds the search may spend (CP-SAT's machine-independent clock): the
+    limit that normally ends a search, so that the same input gives the same plan."""
     seed: int
     workers: int
-    patience: float
-    """Seconds without a better solution after which a search stops."""
 
 
-class _Improvements(cp_model.CpSolverSolutionCallback):
-    """Remembers when the search last found a better solution."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.last = time.monotonic()
-
-    def on_solution_callback(self) -> None:
-        self.last = time.monotonic()
-
-
-def runner(limits: SearchLimits, reporter: Reporter, message: str, span: tuple[float, float]) -> Runner:
+def runner(
+    limits: SearchLimits, reporter: Reporter, message: str, span: tuple[float, float]
+) -> Runner:
     """A function that solves a model within the limits, ticking progress and honouring cancel.
 
-    A search also stops once it has gone `patience` seconds without improving: on these models
-    the last improvements come early and proving optimality can take far longer than it is worth.
+    Several workers search in deterministic interleaved batches, so results do not depend on
+    thread timing; only the wall-clock deadline, a safety net, can make two runs differ.
     """
 
     def run(model: cp_model.CpModel) -> SolvedModel:
         seconds = max(limits.deadline - time.monotonic(), 0.05)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = seconds
+        solver.parameters.max_deterministic_time = max(limits.effort, 0.01)
         solver.parameters.random_seed = limits.seed
         solver.parameters.num_workers = limits.workers
-        improvements = _Improvements()
-
-        def stalled() -> bool:
-            return time.monotonic() - improvements.last > limits.patience
-
-        with watching(reporter, solver.stop_search, seconds, message, span, stalled):
-            status = solver.solve(model, improvements)
+        solver.parameters.interleave_search = limits.workers > 1
+        reporter.within(span[0], message)
+        with reporter.searching(solver.stop_search, min(seconds, limits.effort), span):
+            status = solver.solve(model)
         return SolvedModel(int(status), solver)
 
     return run

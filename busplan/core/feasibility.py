@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from busplan.core.model import DAYS, Problem, Trip
 from busplan.core.seats import fits
@@ -88,7 +89,7 @@ def _check_bus(
     if known and known[0][0].deadhead_s != 0:
         out.append(Violation(day, bus.id, known[0][0].trip_id, "first trip of a bus has deadhead"))
     drives = travel.matrix([k for _, k in known], [k for _, k in known])
-    for n, ((a, _), (b, _)) in enumerate(zip(known, known[1:], strict=False)):
+    for n, ((a, _), (b, _)) in enumerate(pairwise(known)):
         drive = int(drives[n, n + 1])
         if drive >= UNREACHABLE:
             out.append(Violation(day, bus.id, b.trip_id, f"no road from {a.trip_id}"))

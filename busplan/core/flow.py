@@ -28,7 +28,9 @@ def min_cost_cover(possible: BoolArray, deadhead: IntArray) -> list[Arc]:
     trips = np.arange(n, dtype=np.int64)
     if len(tails):
         flow.add_arcs_with_capacity_and_unit_cost(tails, n + heads, one[: len(tails)], costs)
-    flow.add_arcs_with_capacity_and_unit_cost(trips, np.full(n, depot), one[:n], np.full(n, bus_cost))
+    flow.add_arcs_with_capacity_and_unit_cost(
+        trips, np.full(n, depot), one[:n], np.full(n, bus_cost)
+    )
     flow.add_arcs_with_capacity_and_unit_cost(
         np.full(n, depot), n + trips, one[:n], np.zeros(n, np.int64)
     )
@@ -37,7 +39,9 @@ def min_cost_cover(possible: BoolArray, deadhead: IntArray) -> list[Arc]:
     status = flow.solve()
     if status != flow.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed with status {status}")
-    used = [a for a in range(len(tails)) if flow.flow(a) > 0]
+    if not len(tails):
+        return []
+    used = np.nonzero(flow.flows(np.arange(len(tails))) > 0)[0]
     return [(int(tails[a]), int(heads[a])) for a in used]
 
 

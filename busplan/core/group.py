@@ -16,6 +16,7 @@ is always in the set, so pruning can cost optimality but never feasibility.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +31,8 @@ from busplan.core.flow import min_cost_cover
 class Group:
     connections: Connections
     neighbours: int
+    check: Callable[[], None]
+    """Raises when the solve is cancelled; called while building models."""
     lower_bound: int = 0
     plan: Plan = field(init=False)
     fleet_proven: bool = False
@@ -54,7 +57,7 @@ class Group:
     def reduce_fleet(self, run: Runner) -> None:
         if self.fixed_times or self.fleet_proven:
             return
-        result = self.model().maximize_connections(self.plan, run, self.lower_bound)
+        result = self.model().maximize_connections(self.plan, run)
         if result.plan is not None and len(result.plan.arcs) > len(self.plan.arcs):
             self.plan = result.plan
         self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
@@ -83,7 +86,7 @@ class Group:
         self._model = None
         if self.fixed_times:
             return
-        fixed = ChainModel(self.connections, self._arc_mask())
+        fixed = ChainModel(self.connections, self._arc_mask(), self.check)
         fixed.fix_buses(self.plan)
         result = fixed.minimize_moved(self.plan, run)
         if result.plan is not None and _better(result.plan, self.plan, self.connections):
@@ -97,7 +100,7 @@ class Group:
 
     def model(self) -> ChainModel:
         if self._model is None:
-            self._model = ChainModel(self.connections, self.candidates())
+            self._model = ChainModel(self.connections, self.candidates(), self.check)
         return self._model
 
     def candidates(self) -> BoolArray:
@@ -130,7 +133,7 @@ def _better(a: Plan, b: Plan, c: Connections) -> bool:
     return key_a < key_b
 
 
-def start_group(connections: Connections, neighbours: int) -> Group:
-    group = Group(connections, neighbours, fleet_lower_bound(connections))
+def start_group(connections: Connections, neighbours: int, check: Callable[[], None]) -> Group:
+    group = Group(connections, neighbours, check, fleet_lower_bound(connections))
     group.start()
     return group

@@ -54,7 +54,9 @@ class Window:
 
     def __post_init__(self) -> None:
         if self.earliest > self.latest:
-            raise ValueError(f"shift window earliest {self.earliest} s is after latest {self.latest} s")
+            raise ValueError(
+                f"shift window earliest {self.earliest} s is after latest {self.latest} s"
+            )
 
     def __contains__(self, shift: object) -> bool:
         return isinstance(shift, int) and self.earliest <= shift <= self.latest

@@ -27,7 +27,9 @@ def compatible_pairs(intervals: Sequence[Interval]) -> BoolArray:
     """`out[a, b]`: trips a and b can run with the same vehicle."""
     low = np.array([i[0] for i in intervals], float)
     high = np.array([i[1] for i in intervals], float)
-    return np.asarray(np.maximum(low[:, None], low[None, :]) <= np.minimum(high[:, None], high[None, :]))
+    return np.asarray(
+        np.maximum(low[:, None], low[None, :]) <= np.minimum(high[:, None], high[None, :])
+    )
 
 
 def components(intervals: Sequence[Interval]) -> list[list[int]]:

@@ -7,9 +7,7 @@ import statistics
 from busplan.core.solution import Bus, DayStats
 
 
-def day_stats(
-    buses: tuple[Bus, ...], trips: int, lower_bound: int, seconds: float
-) -> DayStats:
+def day_stats(buses: tuple[Bus, ...], trips: int, lower_bound: int, seconds: float) -> DayStats:
     planned = [p for bus in buses for p in bus.trips]
     per_bus = [len(bus.trips) for bus in buses] or [0]
     shifts = [abs(p.shift_s) for p in planned] or [0]

@@ -37,7 +37,8 @@ class MatrixTravel:
     travel_s: NDArray[np.int64]
 
     def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> NDArray[np.int64]:
-        return self.travel_s[np.ix_(np.asarray(sources, int), np.asarray(targets, int))]
+        rows, cols = np.asarray(sources, int), np.asarray(targets, int)
+        return np.asarray(self.travel_s[np.ix_(rows, cols)], np.int64)
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ def haversine_km(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.f
     la1, lo1 = np.radians(a[:, 0])[:, None], np.radians(a[:, 1])[:, None]
     la2, lo2 = np.radians(b[:, 0])[None, :], np.radians(b[:, 1])[None, :]
     h = np.sin((la2 - la1) / 2) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    return np.asarray(2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0))), float)
 
 
 @dataclass(frozen=True)

@@ -64,12 +64,16 @@ def load_problem(path: str | Path) -> Problem:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise ProblemError([FieldError("$", f"cannot read file: {exc.strerror}")], str(path)) from exc
+        raise ProblemError(
+            [FieldError("$", f"cannot read file: {exc.strerror}")], str(path)
+        ) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
-        raise ProblemError([FieldError("$", f"not valid JSON ({exc.msg} at {where})")], str(path)) from exc
+        raise ProblemError(
+            [FieldError("$", f"not valid JSON ({exc.msg} at {where})")], str(path)
+        ) from exc
     try:
         return parse_problem(data)
     except ProblemError as exc:
@@ -103,8 +107,14 @@ def parse_problem(data: Any) -> Problem:
     travel = _travel(data.get("travel"), len(raw_trips), errors)
     if travel is None and "travel" not in data:
         for n, raw in enumerate(raw_trips):
-            if isinstance(raw, dict) and not raw.get("stops") and not (raw.get("start") and raw.get("end")):
-                errors.add(f"trips[{n}]", "needs stops or start and end when there is no travel matrix")
+            if (
+                isinstance(raw, dict)
+                and not raw.get("stops")
+                and not (raw.get("start") and raw.get("end"))
+            ):
+                errors.add(
+                    f"trips[{n}]", "needs stops or start and end when there is no travel matrix"
+                )
     if errors.items:
         raise ProblemError(errors.items)
     name = data.get("name")
@@ -182,7 +192,7 @@ def _trip(raw: Any, path: str, errors: _Errors) -> Trip | None:
     kind = raw.get("kind")
     if kind not in ("entry", "exit"):
         errors.add(f"{path}.kind", f'{json.dumps(kind)} is not "entry" or "exit"')
-    time_s = errors.read(f"{path}.time", lambda: parse_clock(raw.get("time")))
+    time_s = errors.read(f"{path}.time", lambda: parse_clock(raw.get("time", "")))
     duration = _number(raw.get("duration_min"), f"{path}.duration_min", errors)
     if duration is not None and duration <= 0:
         errors.add(f"{path}.duration_min", f"{duration:g} must be positive")
@@ -204,7 +214,7 @@ def _trip(raw: Any, path: str, errors: _Errors) -> Trip | None:
     assert time_s is not None and duration is not None and vehicle is not None
     return Trip(
         id=str(trip_id),
-        kind=Kind(kind),
+        kind=Kind(str(kind)),
         time_s=time_s,
         duration_s=max(minutes_to_seconds(duration), 1),
         start=start,
@@ -230,7 +240,9 @@ def _stops(raw: Any, path: str, errors: _Errors) -> list[Stop]:
         if not isinstance(s, dict):
             errors.add(where, "a stop is an object with lat and lon")
             continue
-        point = _lat_lon(s.get("lat"), s.get("lon"), (f"{where}.lat", f"{where}.lon"), where, errors)
+        point = _lat_lon(
+            s.get("lat"), s.get("lon"), (f"{where}.lat", f"{where}.lon"), where, errors
+        )
         offset = _number(s.get("offset_min", 0), f"{where}.offset_min", errors, minimum=0.0)
         boarding = s.get("boarding", 0)
         if isinstance(boarding, bool) or not isinstance(boarding, int) or boarding < 0:
@@ -290,7 +302,10 @@ def _travel(raw: Any, n: int, errors: _Errors) -> np.ndarray | None:
         return None
     bad = np.argwhere(~np.isfinite(matrix) | (matrix < 0))
     for r, c in bad[:20]:
-        errors.add(f"travel.minutes[{r}][{c}]", f"{rows[r][c]!r} is not a travel time (minutes >= 0)")
+        errors.add(
+            f"travel.minutes[{r}][{c}]", f"{rows[r][c]!r} is not a travel time (minutes >= 0)"
+        )
     if len(bad):
         return None
-    return np.rint(matrix * 60).astype(np.int64)
+    seconds: np.ndarray = np.rint(matrix * 60).astype(np.int64)
+    return seconds

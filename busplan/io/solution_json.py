@@ -94,7 +94,9 @@ def load_solution(path: str | Path) -> Solution:
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
-        raise SolutionError([FieldError("$", f"cannot read file: {exc.strerror}")], str(path)) from exc
+        raise SolutionError(
+            [FieldError("$", f"cannot read file: {exc.strerror}")], str(path)
+        ) from exc
     except json.JSONDecodeError as exc:
         reason = f"not valid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         raise SolutionError([FieldError("$", reason)], str(path)) from exc

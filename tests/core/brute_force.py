@@ -1,0 +1,36 @@
+"""Exhaustive reference answers for tiny problems, to hold the solver and the bound to."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from busplan.core.connections import Connections
+from busplan.core.flow import min_cost_cover
+from busplan.core.model import Problem
+from busplan.core.seats import compatible_pairs
+from busplan.core.travel import default_travel
+
+
+def connections(problem: Problem) -> Connections:
+    trips = list(range(len(problem.trips)))
+    travel = default_travel(problem).matrix(trips, trips)
+    seats = compatible_pairs([t.seat_interval() for t in problem.trips])
+    return Connections.build(problem, trips, travel, seats)
+
+
+def best_buses_and_deadhead(problem: Problem) -> tuple[int, int]:
+    """Fewest buses, then least deadhead, over every whole-minute shift of every trip.
+
+    With whole-minute data the connection constraints are differences of integers, so some
+    optimal plan has whole-minute shifts: trying them all gives the true optimum.
+    """
+    c = connections(problem)
+    choices = [range(int(lo), int(hi) + 1, 60) for lo, hi in zip(c.earliest, c.latest, strict=True)]
+    best = (len(c) + 1, 0)
+    for shifts in itertools.product(*choices):
+        s = np.array(shifts, np.int64)
+        arcs = min_cost_cover(c.feasible(s), c.travel)
+        best = min(best, (len(c) - len(arcs), sum(int(c.travel[i, j]) for i, j in arcs)))
+    return best

@@ -1,0 +1,189 @@
+"""The solver: optimal where it can be checked, always feasible, deterministic, cancellable."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from busplan.core import PHASES, Cancelled, SolveParams, check, solve
+from busplan.io.problem_json import load_problem, parse_problem
+from busplan.io.solution_json import solution_to_dict
+from tests.conftest import random_problem, trip
+from tests.core.brute_force import best_buses_and_deadhead
+
+FAST = SolveParams(time_limit=10, workers=1)
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_matches_brute_force_on_tiny_problems(seed: int) -> None:
+    """Fewest buses and then least deadhead equal the exhaustive optimum."""
+    problem = parse_problem(random_problem(seed, n=5, window=2))
+    plan = solve(problem, FAST).days["L"]
+    assert plan.stats is not None
+    buses, deadhead = best_buses_and_deadhead(problem)
+    assert (plan.stats.buses, plan.stats.deadhead_s) == (buses, deadhead)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_fixed_times_are_proven_optimal(seed: int) -> None:
+    """With every window [0, 0], buses equal the lower bound and no trip moves."""
+    problem = parse_problem(random_problem(seed, n=60, window=0, span=300))
+    for plan in solve(problem, FAST).days.values():
+        assert plan.stats is not None
+        assert plan.stats.buses == plan.stats.lower_bound
+        assert plan.stats.optimal and plan.stats.abs_shift_s == 0
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(1, 25),
+    window=st.integers(0, 6),
+    span=st.integers(1, 400),
+)
+def test_every_solution_passes_check(seed: int, n: int, window: int, span: int) -> None:
+    """Whatever the input, the plan covers every trip once and breaks no rule."""
+    problem = parse_problem(random_problem(seed, n=n, window=window, span=span))
+    solution = solve(problem, SolveParams(time_limit=5, workers=1))
+    assert check(problem, solution) == []
+    for plan in solution.days.values():
+        assert plan.stats is not None
+        assert plan.stats.lower_bound <= plan.stats.buses <= n
+
+
+def without_timing(data: dict[str, Any]) -> dict[str, Any]:
+    for day in data["days"].values():
+        day["stats"].pop("seconds")
+    data["stats"].pop("seconds")
+    return data
+
+
+def test_same_input_and_seed_same_plan(example_path: Path) -> None:
+    """Two runs with the same problem and seed give the same plan."""
+    problem = load_problem(example_path)
+    params = SolveParams(time_limit=60, seed=3)
+    first = without_timing(solution_to_dict(solve(problem, params)))
+    second = without_timing(solution_to_dict(solve(problem, params)))
+    assert first == second
+
+
+def test_phases_in_order_with_rising_progress(example_path: Path) -> None:
+    """Progress events follow the documented phases in order, 0 to 100, never going back."""
+    events: list[tuple[str, float]] = []
+
+    def record(phase: str, progress: float, message: str, extra: Any) -> None:
+        events.append((phase, progress))
+
+    solve(load_problem(example_path), SolveParams(time_limit=30), progress=record)
+    phases = list(dict.fromkeys(p for p, _ in events))
+    assert phases == list(PHASES)
+    values = [v for _, v in events]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == 100
+
+
+def busy_problem() -> dict[str, Any]:
+    """Big enough that the search is still running when the cancel arrives."""
+    return random_problem(1, n=600, window=8, span=600)
+
+
+@pytest.mark.parametrize("phase", ["building_chains", "matching_blocks", "local_search"])
+def test_cancel_stops_within_a_second(phase: str) -> None:
+    """A callback that returns True stops the solve within a second, saying it was cancelled."""
+    problem = parse_problem(busy_problem())
+    asked: list[float] = []
+
+    def cancel_in_phase(p: str, progress: float, message: str, extra: Any) -> bool:
+        if p == phase and progress > PHASES[p] and not asked:
+            asked.append(time.monotonic())
+        return bool(asked)
+
+    with pytest.raises(Cancelled, match="cancelled"):
+        solve(problem, SolveParams(time_limit=20), progress=cancel_in_phase)
+    assert asked and time.monotonic() - asked[0] < 1.0
+
+
+def test_cancel_from_another_thread() -> None:
+    """A flag set by another thread (as a job runner does) ends the solve promptly."""
+    problem = parse_problem(busy_problem())
+    flag = threading.Event()
+    threading.Timer(1.5, flag.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        solve(problem, SolveParams(time_limit=20), progress=lambda *_: flag.is_set())
+    assert time.monotonic() - started < 2.5
+
+
+def test_days_with_same_trips_are_solved_once() -> None:
+    """Days with identical trips share one plan; a trip's days decide where it appears."""
+    data = {
+        "version": 1,
+        "trips": [
+            trip("A", "entry", "08:00", 20),
+            trip("B", "entry", "08:00", 20, days=["L", "M"]),
+            trip("C", "exit", "14:00", 20, days=["Mc"]),
+        ],
+    }
+    solution = solve(parse_problem(data), FAST)
+    assert list(solution.days) == ["L", "M", "Mc", "X", "V"]
+    assert solution.days["M"].same_as == "L" and solution.days["V"].same_as == "X"
+    assert solution.days["L"].buses == solution.days["M"].buses
+    assert {p.trip_id for b in solution.days["Mc"].buses for p in b.trips} == {"A", "C"}
+
+
+def test_requested_days_only() -> None:
+    """`days` limits the solve to those weekdays."""
+    data = {"version": 1, "trips": [trip("A", "entry", "08:00", 20)]}
+    solution = solve(parse_problem(data), SolveParams(time_limit=5, days=("X",)))
+    assert list(solution.days) == ["X"]
+
+
+def test_vehicle_classes_never_mix() -> None:
+    """Trips whose contracts allow no common vehicle size run on different buses."""
+    data = {
+        "version": 1,
+        "trips": [
+            trip("small", "entry", "08:00", 20, seats=8, vehicle_seats=[1, 9]),
+            trip("large", "exit", "14:00", 20, seats=40, vehicle_seats=[39, 55]),
+        ],
+    }
+    plan = solve(parse_problem(data), FAST).days["L"]
+    assert len(plan.buses) == 2
+    assert plan.stats is not None and plan.stats.lower_bound == 2
+
+
+def test_trip_no_vehicle_fits_is_unassigned_with_reason() -> None:
+    """A trip needing more seats than its contract allows is reported, not silently planned."""
+    data = {
+        "version": 1,
+        "trips": [
+            trip("ok", "entry", "08:00", 20),
+            trip("full", "entry", "08:00", 20, seats=60, vehicle_seats=[None, 55]),
+        ],
+    }
+    plan = solve(parse_problem(data), FAST).days["L"]
+    assert [u.trip_id for u in plan.unassigned] == ["full"]
+    assert "needs 60 seats" in plan.unassigned[0].reason
+    assert [p.trip_id for b in plan.buses for p in b.trips] == ["ok"]
+
+
+def test_shifts_save_a_bus_and_stay_in_window() -> None:
+    """Moving bells within their windows frees a bus that official times would need."""
+    data = {
+        "version": 1,
+        "trips": [
+            trip("first", "entry", "08:00", 30, start=(42.0, -8.0), end=(42.0, -8.0)),
+            trip("second", "entry", "08:32", 30, start=(42.0, -8.0), end=(42.0, -8.0)),
+        ],
+        "settings": {"entry_shift_min": [-5, 5], "buffer_min": 5},
+        "travel": {"minutes": [[0, 0], [0, 0]]},
+    }
+    plan = solve(parse_problem(data), FAST).days["L"]
+    assert plan.stats is not None and plan.stats.buses == 1
+    assert plan.stats.abs_shift_s == 3 * 60
+    assert all(-300 <= p.shift_s <= 300 for b in plan.buses for p in b.trips)
