@@ -16,7 +16,7 @@ from busplan import __version__
 from busplan.api import errors
 from busplan.api.limits import BodyLimit
 from busplan.api.metrics import Metrics
-from busplan.api.routes import health, jobs, optimize, tasks
+from busplan.api.routes import exports, health, jobs, optimize, problems, tasks
 from busplan.api.ws import route as ws_route
 from busplan.api.ws.manager import ConnectionManager
 from busplan.api.ws.relay import Relay
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (optimize, jobs, tasks, health):
+    for module in (optimize, jobs, exports, tasks, problems, health):
         app.include_router(module.router)
     if settings.websocket_enabled:
         app.include_router(ws_route.router)

@@ -31,6 +31,7 @@ def get_job(job_id: str, service: ServiceDep) -> JobView:
 
 
 @router.get("/{job_id}/result")
+@router.get("/{job_id}/results", include_in_schema=False)
 def get_result(job_id: str, service: ServiceDep) -> JobResult:
     """The solution and its statistics; 409 while the job has not completed."""
     job = service.require(job_id)
