@@ -1,0 +1,98 @@
+"""The busplan command: optimize, check, and clear failures with exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from busplan.cli import main
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+def without_timing(data: dict[str, Any]) -> dict[str, Any]:
+    data["stats"].pop("seconds")
+    for day in data["days"].values():
+        day["stats"].pop("seconds")
+    return data
+
+
+def test_golden_example(tmp_path: Path) -> None:
+    """The documented example solves to exactly the documented solution."""
+    out = tmp_path / "solution.json"
+    assert main(["optimize", str(DOCS / "tiny.problem.json"), "-o", str(out)]) == 0
+    expected = json.loads((DOCS / "tiny.solution.json").read_text())
+    assert without_timing(json.loads(out.read_text())) == without_timing(expected)
+
+
+def test_optimize_then_check(tmp_path: Path, example_path: Path) -> None:
+    """A solution written by optimize passes check; the summary goes to stderr."""
+    out = tmp_path / "solution.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "busplan",
+            "optimize",
+            str(example_path),
+            "-o",
+            str(out),
+            "--days",
+            "L",
+            "--time-limit",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Monday" in run.stderr and "gap" in run.stderr
+    assert list(json.loads(out.read_text())["days"]) == ["L"]
+    checked = subprocess.run(
+        [sys.executable, "-m", "busplan", "check", str(example_path), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # Only Monday was planned, so the other days are reported missing.
+    assert checked.returncode == 1
+    assert "M: day missing from the solution" in checked.stdout
+
+
+def test_check_lists_each_violation(tmp_path: Path, capsys: Any) -> None:
+    """A hand-edited plan that breaks rules is listed violation by violation, exit 1."""
+    solution = json.loads((DOCS / "tiny.solution.json").read_text())
+    first_bus = solution["days"]["L"]["buses"][0]
+    first_bus["trips"][0]["shift_min"] = 30
+    solution["days"]["L"]["buses"].pop()
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(solution))
+    assert main(["check", str(DOCS / "tiny.problem.json"), str(edited)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert any("shift 30.0 min outside [-5.0, 5.0]" in line for line in out)
+    assert any("runs this day but is on no bus" in line for line in out)
+
+
+def test_invalid_problem_exit_2(tmp_path: Path, capsys: Any) -> None:
+    """An invalid problem is refused with its paths and reasons, and nothing is written."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"version": 1, "trips": [{"id": "A", "kind": "bus", "time": "8"}]}))
+    out = tmp_path / "solution.json"
+    assert main(["optimize", str(bad), "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert 'trips[0].kind: "bus" is not "entry" or "exit"' in err
+    assert 'trips[0].time: "8" is not a time of day' in err
+    assert not out.exists()
+
+
+def test_bad_options(tmp_path: Path, capsys: Any) -> None:
+    """Unknown day codes and non-positive time limits are refused before solving."""
+    problem = str(DOCS / "tiny.problem.json")
+    assert main(["optimize", problem, "--days", "L,Sa"]) == 2
+    assert "unknown day codes ['Sa']" in capsys.readouterr().err
+    assert main(["optimize", problem, "--time-limit", "0"]) == 2
+    assert "time limit must be positive" in capsys.readouterr().err
