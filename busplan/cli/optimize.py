@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 from typing import Any
 
 from busplan.cli.progress_bar import ProgressBar
@@ -13,6 +14,7 @@ from busplan.core.model import DAY_NAMES
 from busplan.core.units import seconds_to_minutes
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import solution_to_dict, write_solution
+from busplan.routing import RoutingConfig, RoutingError, prepare
 
 
 def register(sub: Any) -> None:
@@ -23,6 +25,13 @@ def register(sub: Any) -> None:
     p.add_argument("--days", help="comma-separated day codes, e.g. L,M (default: all)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--workers", type=int, default=1, help="search threads (default 1)")
+    p.add_argument("--osrm-url", help="road travel times from this OSRM server (default $OSRM_URL)")
+    p.add_argument(
+        "--allow-fallback",
+        action="store_true",
+        default=None,
+        help="if OSRM is unreachable, use the built-in estimate (with a warning)",
+    )
     p.set_defaults(run=run)
 
 
@@ -37,7 +46,16 @@ def run(args: argparse.Namespace) -> int:
         print(f"busplan: {exc}", file=sys.stderr)
         return 2
     try:
-        solution = solve(problem, params, progress=ProgressBar())
+        config = RoutingConfig.from_env(url=args.osrm_url, allow_fallback=args.allow_fallback)
+        prepared = prepare(problem, config)
+    except (RoutingError, ValueError) as exc:
+        print(f"busplan: {exc}", file=sys.stderr)
+        return 1
+    for warning in prepared.report.warnings:
+        print(f"busplan: warning: {warning}", file=sys.stderr)
+    try:
+        solution = solve(prepared.problem, params, travel=prepared.travel, progress=ProgressBar())
+        solution = replace(solution, extra={"travel": prepared.report.to_dict()})
     except KeyboardInterrupt:
         print("\nbusplan: cancelled", file=sys.stderr)
         return 130
