@@ -35,7 +35,7 @@ def test_cancel_running_job_stops_its_worker_within_two_seconds(server: Server) 
     """DELETE makes a running job cancelled at once; its worker exits (by itself) within 2 s."""
     accepted = server.submit(LONG)
     job_id = accepted["job_id"]
-    wait_for_progress(server, job_id, "local_search")
+    wait_for_progress(server, job_id, "matching_blocks")  # inside the CP-SAT search
     task = task_of(server, accepted["task_id"])
     assert task["state"] == "STARTED"
 
