@@ -16,7 +16,16 @@ from busplan import __version__
 from busplan.api import errors
 from busplan.api.limits import BodyLimit
 from busplan.api.metrics import Metrics
-from busplan.api.routes import exports, health, jobs, optimize, problems, tasks
+from busplan.api.routes import (
+    exports,
+    health,
+    job_problem,
+    jobs,
+    optimize,
+    problems,
+    tasks,
+    web,
+)
 from busplan.api.ws import route as ws_route
 from busplan.api.ws.manager import ConnectionManager
 from busplan.api.ws.relay import Relay
@@ -61,8 +70,9 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (optimize, jobs, exports, tasks, problems, health):
+    for module in (optimize, jobs, job_problem, exports, tasks, problems, health):
         app.include_router(module.router)
     if settings.websocket_enabled:
         app.include_router(ws_route.router)
+    web.install(app)
     return app

@@ -1,0 +1,41 @@
+// The page's router: #/new, #/jobs, #/jobs/{id}. Each view returns a function that stops
+// what it started (sockets, timers) when the operator moves on.
+
+import { clear, h } from "./dom.js";
+import * as jobView from "./views/job.js";
+import * as jobsView from "./views/jobs.js";
+import * as newView from "./views/newjob.js";
+
+const view = document.getElementById("view");
+let leave = () => {};
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, "");
+  const [section, id] = hash.split("/").map(decodeURIComponent);
+  if (section === "jobs" && id) return { name: "jobs", show: (v) => jobView.render(v, id) };
+  if (section === "jobs") return { name: "jobs", show: (v) => jobsView.render(v) };
+  return { name: "new", show: (v) => newView.render(v) };
+}
+
+function show() {
+  leave();
+  leave = () => {};
+  const target = route();
+  for (const link of document.querySelectorAll("[data-nav]")) {
+    if (link.dataset.nav === target.name) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  clear(view);
+  try {
+    leave = target.show(view) || (() => {});
+  } catch (error) {
+    clear(view, h("p", { class: "alert", role: "alert" }, `This page failed: ${error.message}`));
+  }
+}
+
+window.addEventListener("hashchange", () => {
+  show();
+  view.focus({ preventScroll: true });
+  window.scrollTo(0, 0);
+});
+show();

@@ -1,0 +1,113 @@
+// Recent jobs, newest first: state, figures, links. Refreshes itself while any job runs.
+
+import { api } from "../api.js";
+import { clear, h } from "../dom.js";
+import { formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { cache } from "../store.js";
+import { errorWords, FINISHED, phaseWords, stateWords } from "../words.js";
+
+const PAGE = 20;
+const REFRESH_MS = 2000;
+
+export function render(view) {
+  let offset = 0;
+  let timer = null;
+  let left = false;
+  const body = h("tbody");
+  const status = h("p", { class: "muted", role: "status" });
+  const older = h("button", { type: "button", class: "secondary" }, "Older jobs");
+  const newer = h("button", { type: "button", class: "secondary" }, "Newer jobs");
+  older.addEventListener("click", () => go(offset + PAGE));
+  newer.addEventListener("click", () => go(Math.max(0, offset - PAGE)));
+
+  clear(
+    view,
+    h("div", { class: "results-head" }, h("h1", {}, "Jobs"), h("a", { class: "button primary", href: "#/new" }, "New optimization")),
+    h(
+      "div",
+      { class: "panel" },
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "data jobs", "data-testid": "jobs" },
+          h("caption", { class: "visually-hidden" }, "Recent optimizations, newest first"),
+          h("thead", {}, h("tr", {}, ...["Submitted", "Name", "Trips", "State", "Figures", ""].map((t) => h("th", { scope: "col" }, t)))),
+          body,
+        ),
+      ),
+      status,
+      h("div", { class: "actions" }, newer, older),
+    ),
+  );
+
+  async function go(to) {
+    offset = to;
+    await load();
+  }
+
+  async function load() {
+    clearTimeout(timer);
+    let page;
+    try {
+      page = await api.jobs(PAGE, offset);
+    } catch (error) {
+      if (!left) status.textContent = `${errorWords(error.code)} ${error.detail || ""}`;
+      return;
+    }
+    if (left) return;
+    body.replaceChildren(...page.items.map(row));
+    status.textContent = page.total ? `Jobs ${offset + 1} to ${offset + page.items.length} of ${page.total}.` : "No optimizations yet.";
+    newer.disabled = offset === 0;
+    older.disabled = offset + PAGE >= page.total;
+    if (page.items.some((j) => !FINISHED.has(j.status))) timer = setTimeout(load, REFRESH_MS);
+  }
+
+  load();
+  return () => {
+    left = true;
+    clearTimeout(timer);
+  };
+}
+
+function row(job) {
+  const link = `#/jobs/${encodeURIComponent(job.job_id)}`;
+  const figures = h("td", { class: "figures-cell" }, describe(job));
+  if (job.status === "completed") fillFigures(job.job_id, figures);
+  const action = job.status === "completed" ? "Results" : FINISHED.has(job.status) ? "Details" : "Progress";
+  return h(
+    "tr",
+    { "data-job": job.job_id },
+    h("td", {}, formatDateTime(job.created_at)),
+    h("th", { scope: "row" }, h("a", { href: link }, job.name || job.job_id.slice(0, 8))),
+    h("td", { class: "num" }, job.trips),
+    h("td", {}, h("span", { class: `badge state-${job.status}`, title: stateWords(job.status) }, job.status)),
+    figures,
+    h("td", {}, h("a", { href: link, "aria-label": `${action} of ${job.name || "this job"}` }, action)),
+  );
+}
+
+function describe(job) {
+  if (job.status === "running") return `${formatNumber(job.progress)} % · ${phaseWords(job.phase)}`;
+  if (job.status === "queued") return phaseWords("queued");
+  if (job.status === "failed") return errorWords(job.error_code);
+  if (job.status === "cancelled") return "Stopped before the end";
+  return "…";
+}
+
+async function fillFigures(id, cell) {
+  try {
+    let result = cache.result(id);
+    if (!result) {
+      result = (await api.result(id)).result;
+      cache.setResult(id, result);
+    }
+    const s = result.stats || {};
+    const days = Object.values(result.days || {});
+    const bound = Math.max(...days.map((d) => (d.stats ? d.stats.lower_bound : 0)), 0);
+    cell.textContent = `${s.buses_max} buses (bound ${bound}) · ${formatMinutes(s.deadhead_min || 0)} empty · ${formatMinutes(s.abs_shift_min || 0)} moved`;
+  } catch {
+    cell.textContent = "";
+  }
+}

@@ -1,0 +1,190 @@
+// Results of a completed job: headline figures, a day selector, the timeline of buses, one
+// bus on a map and in a table, and the downloads.
+
+import { exportUrl } from "../api.js";
+import { announce, clear, h } from "../dom.js";
+import { DAYS, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { renderBusDetail } from "./busdetail.js";
+import { bufferOf, dayBuses, tripIndex } from "./plan.js";
+import { legend, renderTimeline } from "./timeline.js";
+
+export function showResults(view, { job, problem, result }) {
+  const days = DAYS.filter((d) => result.days && result.days[d]).concat(
+    Object.keys(result.days || {}).filter((d) => !DAYS.includes(d)),
+  );
+  const trips = tripIndex(problem);
+  const buffer = bufferOf(problem);
+  let day = days[0];
+  let selected = null;
+  let detail = null;
+
+  const figures = h("div", { class: "figures", "data-testid": "figures" });
+  const timelineBox = h("div", { class: "timeline-box" });
+  const timelineTitle = h("h2", { id: "timeline-title" });
+  const unassigned = h("div");
+  const detailBox = h("div", { class: "detail-box" });
+
+  const dayPicker = h(
+    "fieldset",
+    { class: "day-picker" },
+    h("legend", {}, "Day"),
+    days.map((d) => {
+      const same = result.days[d].same_as;
+      const input = h("input", { type: "radio", name: "result-day", value: d, checked: d === day });
+      input.addEventListener("change", () => {
+        day = d;
+        selected = null;
+        paint();
+      });
+      return h("label", { class: "day-option" }, input, h("span", {}, dayName(d), same ? h("small", {}, ` (as ${dayName(same)})`) : null));
+    }),
+  );
+
+  clear(
+    view,
+    h(
+      "div",
+      { class: "results-head" },
+      h(
+        "div",
+        {},
+        h("h1", {}, `Results: ${job.name || "timetables"}`),
+        h("p", { class: "muted" }, summaryLine(job, result)),
+      ),
+      downloads(job.job_id, result),
+    ),
+    weekLine(result),
+    dayPicker,
+    figures,
+    h(
+      "section",
+      { class: "panel", "aria-labelledby": "timeline-title" },
+      h("div", { class: "timeline-head" }, timelineTitle, legend()),
+      h("p", { class: "help" }, "Choose a bus to see its trips on the map and in a table."),
+      timelineBox,
+      unassigned,
+    ),
+    detailBox,
+  );
+
+  function paint() {
+    const plan = result.days[day];
+    const buses = dayBuses(plan, trips, buffer);
+    clear(figures, ...headline(plan.stats || {}, buses));
+    timelineTitle.textContent = `${buses.length} buses on ${dayName(day)}`;
+    clear(timelineBox, renderTimeline(buses, { selected, onSelect: (id) => select(id, buses) }));
+    clear(unassigned, unassignedList(plan.unassigned || []));
+    if (selected) select(selected, buses, { focus: false });
+    else showDetail(null);
+  }
+
+  function select(id, buses, { focus = true } = {}) {
+    selected = id;
+    for (const row of timelineBox.querySelectorAll(".tl-row")) {
+      const on = row.dataset.bus === id;
+      row.classList.toggle("selected", on);
+      row.querySelector(".tl-bus").setAttribute("aria-pressed", String(on));
+    }
+    const bus = buses.find((b) => b.id === id);
+    showDetail(bus || null);
+    if (bus && focus) {
+      const title = detailBox.querySelector("h2");
+      title.focus({ preventScroll: true });
+      detailBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      announce(`Bus ${id}: ${bus.legs.length} trips.`);
+    }
+  }
+
+  function showDetail(bus) {
+    if (detail) detail.remove();
+    detail = null;
+    if (!bus) {
+      clear(detailBox);
+      return;
+    }
+    detail = renderBusDetail(bus, { dayLabel: dayName(day) });
+    clear(detailBox, detail.element);
+    detail.mount();
+  }
+
+  paint();
+  return () => {
+    if (detail) detail.remove();
+  };
+}
+
+function summaryLine(job, result) {
+  const parts = [`${job.trips} trips`];
+  const seconds = result.stats && result.stats.seconds;
+  if (typeof seconds === "number") parts.push(`solved in ${formatNumber(seconds)} s`);
+  if (job.finished_at) parts.push(`finished ${formatDateTime(job.finished_at)}`);
+  return parts.join(" · ");
+}
+
+function weekLine(result) {
+  const s = result.stats || {};
+  if (typeof s.buses_max !== "number") return null;
+  return h(
+    "p",
+    { class: "week" },
+    `Over the week: a fleet of ${s.buses_max} buses (the busiest day), ${formatMinutes(s.deadhead_min)} of empty driving and ${formatMinutes(s.abs_shift_min)} of moved bells in total; ${s.optimal_days} of ${Object.keys(result.days || {}).length} days proven optimal.`,
+  );
+}
+
+function headline(stats, buses) {
+  const card = (label, value, detail, testid) =>
+    h("div", { class: "figure", "data-testid": testid }, h("p", { class: "figure-label" }, label), h("p", { class: "figure-value" }, value), h("p", { class: "figure-detail" }, detail));
+  const count = stats.buses ?? buses.length;
+  const bound = stats.lower_bound;
+  const gap = typeof bound === "number" ? count - bound : null;
+  const tpb = stats.trips_per_bus || {};
+  return [
+    card(
+      "Buses",
+      String(count),
+      typeof bound === "number" ? `lower bound ${bound}: ${gap === 0 ? "the fewest possible" : `${gap} above it`}` : "no lower bound known",
+      "figure-buses",
+    ),
+    card("Empty driving", formatMinutes(stats.deadhead_min ?? 0), "driving between trips without pupils", "figure-deadhead"),
+    card(
+      "Moved bells",
+      `${stats.shifted_trips ?? 0} trips`,
+      `${formatMinutes(stats.abs_shift_min ?? 0)} in total, at most ${formatMinutes(stats.max_abs_shift_min ?? 0)}`,
+      "figure-shifts",
+    ),
+    card(
+      "Trips per bus",
+      formatNumber(tpb.median ?? 0),
+      tpb.min !== undefined ? `median; from ${tpb.min} to ${tpb.max}` : "median",
+      "figure-trips",
+    ),
+  ];
+}
+
+function unassignedList(items) {
+  if (!items.length) return null;
+  return h(
+    "div",
+    { class: "alert", role: "note" },
+    h("p", { class: "alert-title" }, `${items.length} trips could not be given a bus`),
+    h("ul", {}, items.map((u) => h("li", {}, h("strong", {}, u.id), u.reason ? `: ${u.reason}` : ""))),
+  );
+}
+
+function downloads(jobId, result) {
+  const json = h("a", { class: "button secondary", href: "#", download: `busplan-${jobId}.json`, "data-testid": "download-json" }, "JSON");
+  json.addEventListener("click", () => {
+    // Built on demand: the solution is already in the page.
+    const blob = new Blob([JSON.stringify(result, null, 1)], { type: "application/json" });
+    json.href = URL.createObjectURL(blob);
+    setTimeout(() => URL.revokeObjectURL(json.href), 60000);
+  });
+  return h(
+    "nav",
+    { class: "downloads", "aria-label": "Downloads" },
+    h("span", { class: "muted" }, "Download"),
+    h("a", { class: "button secondary", href: exportUrl(jobId, "pdf"), download: "", "data-testid": "download-pdf" }, "PDF timetables"),
+    h("a", { class: "button secondary", href: exportUrl(jobId, "xlsx"), download: "", "data-testid": "download-xlsx" }, "Excel workbook"),
+    json,
+  );
+}

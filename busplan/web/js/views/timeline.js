@@ -1,0 +1,125 @@
+// The day as a Gantt chart: one row per bus, trips as bars (entries and exits in their own
+// colours), the empty drive before a trip as a hatched bar, moved bells labelled with their
+// shift, and tight connections flagged.
+
+import { h } from "../dom.js";
+import { formatClock, formatMinutes, formatShift } from "../format.js";
+
+const KIND = { entry: "entry", exit: "exit" };
+
+export function renderTimeline(buses, { selected, onSelect }) {
+  const { from, to } = span(buses);
+  const pct = (minutes) => `${((minutes - from) / (to - from)) * 100}%`;
+  const hours = [];
+  for (let m = from; m <= to; m += 60) hours.push(m);
+  const grid = () => hours.map((m) => h("span", { class: "tl-hour", style: { left: pct(m) } }));
+
+  const axis = h(
+    "div",
+    { class: "tl-axis", "aria-hidden": "true" },
+    h("div", { class: "tl-name" }),
+    h("div", { class: "tl-track" }, hours.map((m) => h("span", { class: "tl-tick", style: { left: pct(m) } }, formatClock(m)))),
+  );
+  const rows = buses.map((bus) => {
+    const button = h(
+      "button",
+      {
+        type: "button",
+        class: "tl-bus",
+        "aria-pressed": String(bus.id === selected),
+        "aria-label": `Bus ${bus.id}: ${bus.legs.length} trips, ${describe(bus)}`,
+      },
+      h("span", { class: "tl-bus-id" }, bus.id),
+      h("span", { class: "tl-bus-count", "aria-hidden": "true" }, bus.legs.length),
+    );
+    button.addEventListener("click", () => onSelect(bus.id));
+    const track = h("div", { class: "tl-track" }, grid(), bus.legs.map((leg) => bars(leg, pct)));
+    track.addEventListener("click", () => onSelect(bus.id));
+    return h("li", { class: `tl-row${bus.id === selected ? " selected" : ""}`, "data-bus": bus.id }, h("div", { class: "tl-name" }, button), track);
+  });
+  return h(
+    "div",
+    { class: "timeline", "data-testid": "timeline" },
+    axis,
+    h("ol", { class: "tl-rows", "aria-label": "Buses" }, rows),
+  );
+}
+
+function span(buses) {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const bus of buses) {
+    for (const leg of bus.legs) {
+      from = Math.min(from, leg.start - leg.deadhead);
+      to = Math.max(to, leg.end);
+    }
+  }
+  if (!Number.isFinite(from)) return { from: 6 * 60, to: 20 * 60 };
+  return { from: Math.floor(from / 60) * 60, to: Math.max(Math.ceil(to / 60) * 60, Math.floor(from / 60) * 60 + 60) };
+}
+
+function bars(leg, pct) {
+  const out = [];
+  const kind = KIND[leg.trip?.kind] || "other";
+  if (leg.deadhead > 0) {
+    out.push(
+      h("span", {
+        class: "tl-deadhead",
+        style: { left: pct(leg.start - leg.deadhead), width: `calc(${pct(leg.start)} - ${pct(leg.start - leg.deadhead)})` },
+        title: `Empty drive ${formatMinutes(leg.deadhead)} before ${leg.id}`,
+      }),
+    );
+  }
+  const classes = ["tl-trip", kind];
+  if (leg.shift) classes.push("shifted");
+  if (leg.tight) classes.push("tight");
+  const bell = leg.trip?.time ? ` · bell ${formatClock(bellMinutes(leg))}` : "";
+  const notes = [
+    leg.shift ? `moved ${formatShift(leg.shift)}` : "",
+    leg.tight ? `tight connection: ${formatMinutes(leg.spare)} spare` : "",
+  ].filter(Boolean);
+  out.push(
+    h(
+      "span",
+      {
+        class: classes.join(" "),
+        style: { left: pct(leg.start), width: `calc(${pct(leg.end)} - ${pct(leg.start)})` },
+        title: `${leg.id} · ${kind} · ${formatClock(leg.start)}–${formatClock(leg.end)}${bell}${notes.length ? ` · ${notes.join(" · ")}` : ""}`,
+      },
+      leg.shift ? h("span", { class: "tl-shift" }, shortShift(leg.shift)) : null,
+    ),
+  );
+  if (leg.tight) {
+    out.push(h("span", { class: "tl-tight", style: { left: pct(leg.start) }, title: `Tight connection before ${leg.id}: ${formatMinutes(leg.spare)} spare` }, "!"));
+  }
+  return out;
+}
+
+/** The official time: the planned end of an entry (or start of an exit) minus the shift. */
+function bellMinutes(leg) {
+  return (leg.trip?.kind === "exit" ? leg.start : leg.end) - leg.shift;
+}
+
+function shortShift(minutes) {
+  return minutes > 0 ? `+${minutes}` : `\u2212${Math.abs(minutes)}`;
+}
+
+function describe(bus) {
+  if (!bus.legs.length) return "no trips";
+  const first = bus.legs[0];
+  const last = bus.legs[bus.legs.length - 1];
+  return `${formatClock(first.start)} to ${formatClock(last.end)}`;
+}
+
+export function legend() {
+  const item = (cls, text) => h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
+  return h(
+    "ul",
+    { class: "legend", "aria-label": "Legend" },
+    item("entry", "Entry trip"),
+    item("exit", "Exit trip"),
+    item("deadhead", "Empty drive"),
+    item("shifted", "Moved bell (minutes)"),
+    item("tight", "Tight connection"),
+  );
+}

@@ -1,0 +1,217 @@
+"""A real busplan server for the browser, and timetables to upload to it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "busplan" / "examples" / "school-day-230.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`busplan serve` in a subprocess on a free port, with its own SQLite database."""
+
+    def __init__(self, folder: Path, **env: str) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.log = folder / "server.log"
+        self.env = {
+            "DATABASE_URL": f"sqlite:///{folder / 'busplan.db'}",
+            "SOLVER_THREADS": "1",
+            "WORKER_PROCESSES": "2",
+            "CANCEL_GRACE_SECONDS": "1.0",
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, timeout: float = 30.0) -> Server:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "busplan", "serve", "--port", str(self.port)],
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
+                    return self
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"server not ready: {self.log.read_text()[-3000:]}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def get(self, path: str) -> httpx.Response:
+        return httpx.get(self.url + path, timeout=30)
+
+    def wait_for(self, job_id: str, *states: str, timeout: float = 30.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            job = dict(self.get(f"/jobs/{job_id}").json())
+            if job["status"] in states or time.monotonic() > deadline:
+                return job
+            time.sleep(0.1)
+
+
+def generated_problem(trips: int, seed: int = 1) -> dict[str, Any]:
+    """`trips` Monday trips at bell times in one small town; 600 of them keep a worker busy
+    for the whole time limit."""
+    rnd = random.Random(seed)
+    out = []
+    for n in range(trips):
+        kind = rnd.choice(["entry", "exit"])
+        hour = rnd.choice([8, 9, 14, 16, 17] if kind == "entry" else [13, 14, 16, 17, 18])
+        out.append(
+            {
+                "id": f"T{n:03d}",
+                "kind": kind,
+                "time": f"{hour:02d}:{rnd.choice([0, 10, 20, 30, 40, 50]):02d}",
+                "duration_min": rnd.randint(15, 45),
+                "start": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
+                "end": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
+                "days": ["L"],
+            }
+        )
+    return {
+        "version": 1,
+        "name": f"generated-{trips}",
+        "trips": out,
+        "settings": {"entry_shift_min": [-10, 10], "exit_shift_min": [-10, 10], "buffer_min": 3},
+    }
+
+
+def write_json(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return path
+
+
+# -- contract workbooks, in the regional layout (docs/import.md) -----------------------------
+
+ROUTES = ["Código Ruta", "Código Centro", "Nome Centro", "Nome Ruta", "Contrato", "Prazas vehículo"]
+STOPS = [
+    "Código Ruta",
+    "Orde Parada",
+    "Nome Parada",
+    "Latitude",
+    "Lonxitude",
+    "Tempo a Orixe",
+    "Usuarios Totais",
+]
+TRIPS = [
+    "Código Ruta",
+    "Código Expedición",
+    "Sentido",
+    "Hora Chegada",
+    "Hora Saída",
+    "Frecuencia Semanal",
+]
+
+
+def contract_workbook(path: Path, trips: list[dict[str, Any]], bad_rows: bool = False) -> Path:
+    """A contract workbook with one route per trip of a problem (stops in entry order).
+
+    With `bad_rows`, two trip rows a planner could plausibly get wrong are added: a day code
+    that does not exist and an arrival time past midnight; the import rejects both.
+    """
+    routes, stops, expeditions = [ROUTES], [STOPS], [TRIPS]
+    for n, trip in enumerate(trips, start=1):
+        code = f"R{n:03d}"
+        school = trip.get("school") or {"id": "S", "name": "School"}
+        contract = trip.get("contract", "C1")
+        routes.append([code, school["id"], school["name"], trip["id"], contract, _seats(trip)])
+        ordered = trip["stops"] if trip["kind"] == "entry" else _as_entry(trip["stops"])
+        for order, stop in enumerate(ordered, start=1):
+            pupils = stop.get("boarding", 0) if order < len(ordered) else 0
+            stops.append(
+                [code, order, stop["name"], stop["lat"], stop["lon"], stop["offset_min"], pupils]
+            )
+        hour, minute = (int(x) for x in trip["time"].split(":"))
+        time = dt.time(hour, minute)
+        entry = trip["kind"] == "entry"
+        expeditions.append(
+            [
+                code,
+                "01",
+                "Entrada" if entry else "Saída",
+                time if entry else None,
+                None if entry else time,
+                "".join(trip.get("days", ["L", "M", "Mc", "X", "V"])),
+            ]
+        )
+    if bad_rows:
+        expeditions.append(["R001", "02", "Entrada", dt.time(9, 0), None, "LMJV"])
+        expeditions.append(["R002", "02", "Entrada", "25:10", None, "LMMcXV"])
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for name, rows in (
+        ("I. Rutas", routes),
+        ("II. Paradas", stops),
+        ("III. Expedicións", expeditions),
+    ):
+        sheet = book.create_sheet(name)
+        for row in rows:
+            sheet.append(row)
+        for cells in sheet.iter_rows(min_row=2):
+            for cell in cells:
+                if isinstance(cell.value, dt.time):
+                    cell.number_format = "hh:mm"
+    book.save(path)
+    return path
+
+
+def _as_entry(stops: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """An exit's stops (school first) listed as the entry would drive them."""
+    total = stops[-1]["offset_min"]
+    return [{**s, "offset_min": total - s["offset_min"]} for s in reversed(stops)]
+
+
+def _seats(trip: dict[str, Any]) -> str | None:
+    low, high = trip.get("vehicle_seats") or [None, None]
+    if low is not None and high is not None:
+        return f"{low}-{high}"
+    if low is not None:
+        return f">{low - 1}"
+    if high is not None:
+        return f"<{high + 1}"
+    return None
+
+
+def example_trips(count: int | None = None) -> list[dict[str, Any]]:
+    trips: list[dict[str, Any]] = json.loads(EXAMPLE.read_text())["trips"]
+    return trips if count is None else trips[:count]
