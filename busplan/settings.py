@@ -43,6 +43,19 @@ class Settings(BaseSettings):
     cancel_grace_seconds: float = Field(default=1.5, gt=0)
     """How long a cancelled job may take to stop by itself before its process is terminated."""
 
+    redis_key_prefix: str = "busplan:"
+    """Prefix of every Redis key and channel (broker queues, cancel flags, progress fan-out)."""
+    celery_queue: str = "busplan"
+    celery_retry_backoff: tuple[float, ...] = (60.0, 120.0, 240.0)
+    """Delays before each retry of a job hit by an infrastructure failure (JSON list)."""
+    job_lease_seconds: float = Field(default=30.0, gt=0)
+    """How long a Celery worker's claim on a running job lasts; it renews it every third of
+    that. A job whose claim lapses (worker lost) is run again or failed as `WORKER_LOST`."""
+    database_pool_size: int = Field(default=5, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    database_pool_recycle: float = Field(default=1800.0, gt=0)
+    """Seconds after which a pooled PostgreSQL connection is replaced."""
+
     default_time_limit: float = Field(default=60.0, gt=0)
     max_time_limit: float = Field(default=3600.0, gt=0)
     """Largest `time_limit` a client may ask for."""

@@ -27,8 +27,8 @@ from busplan.api.routes import (
     web,
 )
 from busplan.api.ws import route as ws_route
+from busplan.api.ws.fanout import node_relay
 from busplan.api.ws.manager import ConnectionManager
-from busplan.api.ws.relay import Relay
 from busplan.jobs.factory import build_runner
 from busplan.jobs.runner import Runner
 from busplan.jobs.service import JobService
@@ -41,13 +41,18 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = make_engine(settings.store_url)
+        engine = make_engine(
+            settings.store_url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            pool_recycle=settings.database_pool_recycle,
+        )
         await to_thread.run_sync(upgrade, engine)
         service = JobService(
             sessions=session_factory(engine), runner=runner or build_runner(settings)
         )
         manager = ConnectionManager(queue_size=settings.ws_send_queue)
-        relay = Relay(manager)
+        relay = node_relay(service, manager)
         metrics = Metrics(service, manager)
         service.subscribe(relay.listener)
         service.subscribe(metrics.on_update)

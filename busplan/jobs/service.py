@@ -105,6 +105,8 @@ class JobService:
         with self.sessions.begin() as session:
             running = [j.id for j in repo.jobs_in_state(session=session, state=JobState.RUNNING)]
             queued = list(repo.jobs_in_state(session=session, state=JobState.QUEUED))
+        if getattr(self.runner, "remote", False):
+            running = []  # they run on other machines; their claims tell if they are lost
         for job_id in running:
             self._finish(
                 job_id,

@@ -19,10 +19,20 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, pool_recycle: float = 1800.0
+) -> Engine:
+    """Pool options apply to server databases; each API node and worker process has its own
+    pool, so the database must allow (pool_size + max_overflow) x processes connections."""
     url = normalize_url(url)
     if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            pool_recycle=int(pool_recycle),
+        )
     kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
     if make_url(url).database in (None, "", ":memory:"):
         # One shared connection, or every thread would see its own empty database.

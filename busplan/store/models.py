@@ -79,3 +79,20 @@ class Event(Base):
     message: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any] | None] = mapped_column(Json)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JobLease(Base):
+    """Which task runs a job on a Celery worker, and until when its claim holds.
+
+    A worker renews `until` while it runs the job; a claim that lapses means the worker was
+    lost. `owner` is `pending:<task id>` while a re-run waits to be picked up, so only that
+    task, and only once, can claim it.
+    """
+
+    __tablename__ = "job_leases"
+
+    job_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str] = mapped_column(String(80))
+    until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

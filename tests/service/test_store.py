@@ -71,7 +71,7 @@ def test_db_upgrade_command_creates_the_schema(own_database: str) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "revision 0001" in done.stderr
+    assert "revision 0002" in done.stderr
 
 
 @pytest.mark.parametrize(("start", "target"), list(product(JobState, JobState)))

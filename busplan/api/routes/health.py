@@ -29,6 +29,9 @@ def readyz(service: ServiceDep, response: Response) -> Health:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ready else 503
+    notes = getattr(service.runner, "notes", None)  # runner mode, broker: informative only
+    if callable(notes):
+        checks |= notes()
     return Health(status="ready" if ready else "not ready", checks=checks)
 
 

@@ -96,6 +96,10 @@ class ConnectionManager:
                 count += 1
         return count
 
+    def watched_jobs(self) -> list[str]:
+        """Jobs with at least one client here (what a node must catch up after a gap)."""
+        return list(self._jobs)
+
     def get_connection_count(self, job_id: str | None = None) -> int:
         if job_id is not None:
             return len(self._jobs.get(job_id, {}))
