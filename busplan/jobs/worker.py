@@ -68,17 +68,12 @@ def run_job(
     except (ProblemError, ValueError) as exc:
         reports.send("failed", message=str(exc), data={"error_code": ErrorCode.INVALID_PROBLEM})
         return
-    gate = ProgressThrottle(throttle)
-
-    def report(phase: str, progress: float, message: str, extra: Mapping[str, Any]) -> bool:
-        if gate.admit(phase, progress):
-            reports.send(
-                "progress", phase=phase, progress=progress, message=message, data=_plain(extra)
-            )
-        return cancel.is_set()
-
+    progress = ThrottledProgress(reports, throttle, cancel)
     try:
-        solution = solve(problem, params, progress=report)
+        try:
+            solution = solve(problem, params, progress=progress)
+        finally:
+            progress.close()  # no progress event may follow the final one
     except Cancelled:
         reports.send("cancelled", message="stopped on request")
         return
@@ -102,6 +97,54 @@ def run_job(
         message="optimization completed",
         result=solution_to_dict(solution),
     )
+
+
+class ThrottledProgress:
+    """The solver's progress callback: throttled reports, and a repeat of the last one when
+    the solver has been silent for a whole interval (a long step without progress calls), so
+    clients hear from a running job at least every `interval` seconds."""
+
+    def __init__(self, reports: Reports, params: ThrottleParams, cancel: Flag) -> None:
+        self._reports = reports
+        self._gate = ProgressThrottle(params)
+        self._cancel = cancel
+        self._lock = threading.Lock()
+        self._last: tuple[str, float, str, Mapping[str, Any]] | None = None
+        self._closed = threading.Event()
+        self._repeater = threading.Thread(
+            target=self._repeat,
+            args=(params.interval / 4,),
+            name="busplan-progress-repeat",
+            daemon=True,
+        )
+        self._repeater.start()
+
+    def __call__(self, phase: str, progress: float, message: str, extra: Mapping[str, Any]) -> bool:
+        with self._lock:
+            if self._closed.is_set():
+                return self._cancel.is_set()
+            self._last = (phase, progress, message, extra)
+            if self._gate.admit(phase, progress):
+                self._reports.send(
+                    "progress",
+                    phase=phase,
+                    progress=progress,
+                    message=message,
+                    data=_plain(extra),
+                )
+        return self._cancel.is_set()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed.set()
+            self._last = None
+
+    def _repeat(self, period: float) -> None:
+        while not self._closed.wait(period):
+            with self._lock:
+                last = self._last
+            if last is not None:
+                self(*last)
 
 
 def _plain(extra: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import time
 from datetime import datetime
 from typing import Any
 
@@ -64,24 +63,18 @@ def test_progress_in_phase_order_then_completed_with_result(server: Server) -> N
 
 
 def test_updates_come_at_least_every_second_and_not_in_floods(server: Server) -> None:
-    """Between phase changes clients hear at least once a second and at most a few times."""
+    """While a job runs clients hear at least once a second, and at most ~4 times a second
+    within a phase."""
 
-    async def scenario() -> list[tuple[float, dict[str, Any]]]:
-        job_id = server.submit({"problem": make_problem(300), "time_limit": 4})["job_id"]
-        timed = []
+    async def scenario() -> list[dict[str, Any]]:
+        job_id = server.submit({"problem": make_problem(600), "time_limit": 4})["job_id"]
         async with connect(server, job_id, last_seq=0) as ws:
-            while True:
-                message = await receive(ws)
-                timed.append((time.monotonic(), message))
-                if message["type"] in ("completed", "error"):
-                    return timed
+            return await until_final(ws)
 
-    timed = asyncio.run(scenario())
-    progress = [(t, m) for t, m in timed if m["type"] == "progress"]
-    live = [(t, m) for t, m in progress if m["phase"] in ("matching_blocks", "local_search")]
-    stamped = [(datetime.fromisoformat(m["timestamp"]).timestamp(), m) for _, m in live]
+    progress = [m for m in asyncio.run(scenario()) if m["type"] == "progress"]
+    stamped = [(datetime.fromisoformat(m["timestamp"]).timestamp(), m) for m in progress]
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(stamped)]
-    assert gaps and max(gaps) <= 1.3
+    assert max(gaps) <= 1.3
     same_phase = [
         b - a for (a, ma), (b, mb) in itertools.pairwise(stamped) if ma["phase"] == mb["phase"]
     ]
