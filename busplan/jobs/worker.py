@@ -30,6 +30,12 @@ class Flag(Protocol):
     def is_set(self) -> bool: ...
 
 
+class Reporter(Protocol):
+    """Where a job's events go: a pipe to the API process, or the store of a Celery worker."""
+
+    def send(self, kind: EventKind, **fields: Any) -> None: ...
+
+
 class Reports:
     """Sends events for one job; safe from the solver thread and its progress ticker."""
 
@@ -55,7 +61,11 @@ def run_job(
 ) -> None:
     """Entry point of a worker process."""
     _exit_with_parent(parent_pid)
-    reports = Reports(pipe, spec, task_id)
+    execute(spec, Reports(pipe, spec, task_id), cancel, throttle)
+
+
+def execute(spec: JobSpec, reports: Reporter, cancel: Flag, throttle: ThrottleParams) -> None:
+    """Parse, solve and report one job; every outcome ends in exactly one final event."""
     reports.send("started", data={"pid": os.getpid()})
     try:
         problem = read_problem(spec.problem)
@@ -104,7 +114,7 @@ class ThrottledProgress:
     the solver has been silent for a whole interval (a long step without progress calls), so
     clients hear from a running job at least every `interval` seconds."""
 
-    def __init__(self, reports: Reports, params: ThrottleParams, cancel: Flag) -> None:
+    def __init__(self, reports: Reporter, params: ThrottleParams, cancel: Flag) -> None:
         self._reports = reports
         self._gate = ProgressThrottle(params)
         self._cancel = cancel
