@@ -19,7 +19,7 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./busplan.db"
     """SQLAlchemy URL; `postgresql://...` selects PostgreSQL (driver psycopg 3)."""
     use_database: bool = True
-    """False keeps jobs in an in-memory database: nothing survives a restart."""
+    """False keeps jobs in a scratch database removed at shutdown: nothing survives a restart."""
     redis_url: str | None = None
     """Broker and progress channel for the Celery runner."""
     osrm_url: str | None = None

@@ -6,8 +6,9 @@ behind, and starts relaying job events to WebSocket clients; shutdown undoes it 
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import ExitStack, asynccontextmanager
 
 from anyio import to_thread
 from fastapi import FastAPI
@@ -41,8 +42,9 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        scratch = ExitStack()
         engine = make_engine(
-            settings.store_url,
+            settings.store_url if settings.use_database else _scratch_database(scratch),
             pool_size=settings.database_pool_size,
             max_overflow=settings.database_max_overflow,
             pool_recycle=settings.database_pool_recycle,
@@ -66,6 +68,7 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
             await to_thread.run_sync(service.runner.stop)
             await relay.stop()
             engine.dispose()
+            scratch.close()
 
     app = FastAPI(
         title="busplan",
@@ -81,3 +84,10 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
         app.include_router(ws_route.router)
     web.install(app)
     return app
+
+
+def _scratch_database(stack: ExitStack) -> str:
+    """USE_DATABASE=false: an SQLite file in a directory removed at shutdown. A file rather
+    than `:memory:`, so that the API's threads can read while the runner thread writes."""
+    folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="busplan-jobs-"))
+    return f"sqlite:///{folder}/jobs.db"

@@ -38,11 +38,9 @@ def test_worker_killed_mid_run_fails_the_job(server: Server) -> None:
         assert c.get(f"/tasks/{accepted['task_id']}").json()["state"] == "FAILURE"
 
 
-def test_job_over_the_hard_time_limit_is_killed_and_failed(
-    own_database: str, tmp_path: Path
-) -> None:
+def test_job_over_the_hard_time_limit_is_killed_and_failed(tmp_path: Path) -> None:
     """Past CELERY_TASK_TIME_LIMIT the worker is killed and the job fails with the reason."""
-    env = {"DATABASE_URL": own_database, "CELERY_TASK_TIME_LIMIT": "2"}
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'busplan.db'}", "CELERY_TASK_TIME_LIMIT": "2"}
     server = Server(env, tmp_path / "server.log").start()
     try:
         accepted = server.submit(LONG)

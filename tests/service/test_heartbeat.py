@@ -16,9 +16,10 @@ from tests.service.harness import SMALL, Server, connect, receive
 
 
 @pytest.fixture
-def quick_heartbeat(own_database: str, tmp_path: Path) -> Iterator[Server]:
+def quick_heartbeat(tmp_path: Path) -> Iterator[Server]:
+    """A server pinging every 0.5 s (keep-alive does not depend on the database: SQLite)."""
     env = {
-        "DATABASE_URL": own_database,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'busplan.db'}",
         "WS_HEARTBEAT_INTERVAL": "0.5",
         "WS_PING_TIMEOUT": "0.5",
     }
