@@ -101,7 +101,12 @@ class JobService:
 
     def recover(self) -> None:
         """Jobs a previous process left behind: `running` ones fail as interrupted, `queued`
-        ones are handed to the runner again (nothing of them has run yet)."""
+        ones are handed to the runner again (nothing of them has run yet).
+
+        Interrupted runs are not re-queued: a solve cannot resume, so it would start over
+        unasked, and a job that brought the process down (memory, a solver crash) would bring
+        it down again at every start. The user resubmits if still wanted.
+        """
         with self.sessions.begin() as session:
             running = [j.id for j in repo.jobs_in_state(session=session, state=JobState.RUNNING)]
             queued = list(repo.jobs_in_state(session=session, state=JobState.QUEUED))
