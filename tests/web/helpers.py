@@ -156,8 +156,12 @@ def contract_workbook(path: Path, trips: list[dict[str, Any]], bad_rows: bool = 
         contract = trip.get("contract", "C1")
         routes.append([code, school["id"], school["name"], trip["id"], contract, _seats(trip)])
         ordered = trip["stops"] if trip["kind"] == "entry" else _as_entry(trip["stops"])
+        # The example counts pupils only where they board; an exit's go home at the same stops.
+        riders = [s.get("boarding", 0) for s in ordered[:-1]]
+        if not any(riders):
+            riders = [trip.get("seats", 0) // len(riders)] * len(riders)
         for order, stop in enumerate(ordered, start=1):
-            pupils = stop.get("boarding", 0) if order < len(ordered) else 0
+            pupils = riders[order - 1] if order < len(ordered) else 0
             stops.append(
                 [code, order, stop["name"], stop["lat"], stop["lon"], stop["offset_min"], pupils]
             )

@@ -137,6 +137,12 @@ function drawMap(box, note, bus) {
         .bindTooltip(`${p.name || "Stop"}${school ? " (school)" : ""} · ${leg.id}`)
         .addTo(map);
     });
+    // The trip's number in the table, at its first stop: where the bus goes next.
+    L.marker(line[0], {
+      icon: L.divIcon({ className: "trip-number", html: String(n + 1), iconSize: [20, 20] }),
+      keyboard: false,
+      interactive: false,
+    }).addTo(map);
     previousEnd = line[line.length - 1];
   });
   if (bounds.length) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });

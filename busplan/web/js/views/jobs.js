@@ -2,7 +2,7 @@
 
 import { api } from "../api.js";
 import { clear, h } from "../dom.js";
-import { formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { formatDateTime, formatElapsed, formatMinutes, formatNumber, parseInstant } from "../format.js";
 import { cache } from "../store.js";
 import { errorWords, FINISHED, phaseWords, stateWords } from "../words.js";
 
@@ -33,7 +33,7 @@ export function render(view) {
           "table",
           { class: "data jobs", "data-testid": "jobs" },
           h("caption", { class: "visually-hidden" }, "Recent optimizations, newest first"),
-          h("thead", {}, h("tr", {}, ...["Submitted", "Name", "Trips", "State", "Figures", ""].map((t) => h("th", { scope: "col" }, t)))),
+          h("thead", {}, h("tr", {}, ...["Submitted", "Name", "Trips", "State", "Run time", "Figures", ""].map((t) => h("th", { scope: "col" }, t)))),
           body,
         ),
       ),
@@ -83,16 +83,24 @@ function row(job) {
     h("th", { scope: "row" }, h("a", { href: link }, job.name || job.job_id.slice(0, 8))),
     h("td", { class: "num" }, job.trips),
     h("td", {}, h("span", { class: `badge state-${job.status}`, title: stateWords(job.status) }, job.status)),
+    h("td", { class: "num" }, runTime(job)),
     figures,
     h("td", {}, h("a", { href: link, "aria-label": `${action} of ${job.name || "this job"}` }, action)),
   );
+}
+
+function runTime(job) {
+  const start = parseInstant(job.started_at);
+  if (start === null) return "—";
+  const end = parseInstant(job.finished_at) ?? Date.now();
+  return formatElapsed((end - start) / 1000);
 }
 
 function describe(job) {
   if (job.status === "running") return `${formatNumber(job.progress)} % · ${phaseWords(job.phase)}`;
   if (job.status === "queued") return phaseWords("queued");
   if (job.status === "failed") return errorWords(job.error_code);
-  if (job.status === "cancelled") return "Stopped before the end";
+  if (job.status === "cancelled") return "Stopped on request";
   return "…";
 }
 

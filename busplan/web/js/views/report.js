@@ -134,7 +134,7 @@ function acceptedRow(t) {
     t.school ? t.school.name || t.school.id : "",
     days.length === DAYS.length ? "every school day" : days.map(shortDayName).join(", "),
     t.stops ? `${t.stops.length} stops` : "",
-    typeof t.seats === "number" ? `${t.seats} seats needed` : "",
+    t.seats ? `${t.seats} seats needed` : "",
   ].filter(Boolean);
   return h(
     "tr",

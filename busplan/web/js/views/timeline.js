@@ -18,7 +18,7 @@ export function renderTimeline(buses, { selected, onSelect }) {
     "div",
     { class: "tl-axis", "aria-hidden": "true" },
     h("div", { class: "tl-name" }),
-    h("div", { class: "tl-track" }, hours.map((m) => h("span", { class: "tl-tick", style: { left: pct(m) } }, formatClock(m)))),
+    h("div", { class: "tl-track" }, hours.map((m, n) => h("span", { class: `tl-tick${n % 2 ? " odd" : ""}`, style: { left: pct(m) } }, formatClock(m)))),
   );
   const rows = buses.map((bus) => {
     const button = h(
