@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
+from tests.web.conftest import new_context
 from tests.web.helpers import Server, generated_problem, write_json
 from tests.web.pages import run, upload
 
@@ -73,3 +74,17 @@ def test_reconnects_with_last_seq_after_a_dropped_socket(page: Page, server: Ser
     assert "last_seq" not in urls[0]
     assert re.search(r"last_seq=\d+$", urls[-1]), urls
     expect(page.get_by_test_id("timeline")).to_be_visible(timeout=60_000)
+
+
+def test_without_websockets_progress_is_read_over_rest(browser: Browser, tmp_path: Path) -> None:
+    """A server with WebSockets turned off still takes a run from progress to results."""
+    quiet = Server(tmp_path, WEBSOCKET_ENABLED="false").start()
+    try:
+        context = new_context(browser, quiet, viewport={"width": 1280, "height": 900})
+        other = context.new_page()
+        upload(other, write_json(tmp_path / "small.json", generated_problem(40)))
+        run(other, time_limit=2)
+        expect(other.get_by_test_id("timeline")).to_be_visible(timeout=30_000)
+        context.close()
+    finally:
+        quiet.stop()

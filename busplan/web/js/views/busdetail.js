@@ -9,7 +9,12 @@ const COLOURS = { entry: "#1b5fae", exit: "#b14a0b", other: "#5b3c88", deadhead:
 const KIND = { entry: "Entry", exit: "Exit" };
 
 export function renderBusDetail(bus, { dayLabel }) {
-  const mapBox = h("div", { class: "map", "data-testid": "bus-map", role: "img", "aria-label": `Map of the trips of bus ${bus.id}` });
+  const mapBox = h("div", {
+    class: "map",
+    "data-testid": "bus-map",
+    role: "img",
+    "aria-label": `Map of the trips of bus ${bus.id}`,
+  });
   const note = h("p", { class: "map-note muted", "aria-live": "polite" });
   const drive = bus.legs.reduce((sum, leg) => sum + leg.deadhead, 0);
   const first = bus.legs[0];
@@ -46,7 +51,11 @@ function tripTable(bus) {
       { class: leg.tight ? "tight" : "" },
       h("td", { class: "num" }, n + 1),
       h("th", { scope: "row" }, leg.id),
-      h("td", {}, h("span", { class: `kind ${trip.kind || ""}` }, KIND[trip.kind] || trip.kind || "")),
+      h(
+        "td",
+        {},
+        h("span", { class: `kind ${trip.kind || ""}` }, KIND[trip.kind] || trip.kind || ""),
+      ),
       h("td", {}, trip.school ? trip.school.name || trip.school.id : ""),
       h("td", { class: "num" }, formatClock(leg.start)),
       h("td", { class: "num" }, formatClock(leg.end)),
@@ -73,9 +82,17 @@ function tripTable(bus) {
         h(
           "tr",
           {},
-          ...["#", "Trip", "Direction", "School", "Start", "End", "Bell moved", "Empty drive before", "Spare before"].map((t) =>
-            h("th", { scope: "col" }, t),
-          ),
+          ...[
+            "#",
+            "Trip",
+            "Direction",
+            "School",
+            "Start",
+            "End",
+            "Bell moved",
+            "Empty drive before",
+            "Spare before",
+          ].map((t) => h("th", { scope: "col" }, t)),
         ),
       ),
       h("tbody", {}, rows),
@@ -98,12 +115,16 @@ function drawMap(box, note, bus) {
   const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false });
   const tiles = meta("busplan-tiles");
   if (tiles) {
-    const layer = L.tileLayer(tiles, { maxZoom: 18, attribution: meta("busplan-tiles-attribution") });
+    const layer = L.tileLayer(tiles, {
+      maxZoom: 18,
+      attribution: meta("busplan-tiles-attribution"),
+    });
     // One failed tile means no tile server: stop asking, keep drawing on a plain background.
     layer.once("tileerror", () => {
       map.removeLayer(layer);
       box.classList.add("plain");
-      note.textContent = "Map tiles are not available: routes and stops are shown on a plain background.";
+      note.textContent =
+        "Map tiles are not available: routes and stops are shown on a plain background.";
     });
     layer.addTo(map);
   } else {
@@ -118,12 +139,19 @@ function drawMap(box, note, bus) {
     const line = points.map((p) => [p.lat, p.lon]);
     bounds.push(...line);
     if (previousEnd) {
-      L.polyline([previousEnd, line[0]], { color: COLOURS.deadhead, weight: 3, dashArray: "6 6", opacity: 0.9 })
+      L.polyline([previousEnd, line[0]], {
+        color: COLOURS.deadhead,
+        weight: 3,
+        dashArray: "6 6",
+        opacity: 0.9,
+      })
         .bindTooltip(`Empty drive to ${leg.id}: ${formatMinutes(leg.deadhead)}`)
         .addTo(map);
     }
     L.polyline(line, { color: colour, weight: 5, opacity: 0.85 })
-      .bindTooltip(`${n + 1}. ${leg.id} (${KIND[leg.trip?.kind] || ""}) ${formatClock(leg.start)}–${formatClock(leg.end)}`)
+      .bindTooltip(
+        `${n + 1}. ${leg.id} (${KIND[leg.trip?.kind] || ""}) ${formatClock(leg.start)}–${formatClock(leg.end)}`,
+      )
       .addTo(map);
     points.forEach((p, k) => {
       const school = leg.trip?.kind === "exit" ? k === 0 : k === points.length - 1;

@@ -32,7 +32,8 @@ export function render(view, id) {
     .then((job) => {
       if (left) return;
       if (job.status === "completed") results(job);
-      else leave = showProgress(view, job, { onCompleted: (done, result) => results(done, result) });
+      else
+        leave = showProgress(view, job, { onCompleted: (done, result) => results(done, result) });
     })
     .catch((error) => {
       if (!left) clear(view, failure(error));

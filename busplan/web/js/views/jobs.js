@@ -2,7 +2,13 @@
 
 import { api } from "../api.js";
 import { clear, h } from "../dom.js";
-import { formatDateTime, formatElapsed, formatMinutes, formatNumber, parseInstant } from "../format.js";
+import {
+  formatDateTime,
+  formatElapsed,
+  formatMinutes,
+  formatNumber,
+  parseInstant,
+} from "../format.js";
 import { cache } from "../store.js";
 import { errorWords, FINISHED, phaseWords, stateWords } from "../words.js";
 
@@ -22,7 +28,12 @@ export function render(view) {
 
   clear(
     view,
-    h("div", { class: "results-head" }, h("h1", {}, "Jobs"), h("a", { class: "button primary", href: "#/new" }, "New optimization")),
+    h(
+      "div",
+      { class: "results-head" },
+      h("h1", {}, "Jobs"),
+      h("a", { class: "button primary", href: "#/new" }, "New optimization"),
+    ),
     h(
       "div",
       { class: "panel" },
@@ -33,7 +44,17 @@ export function render(view) {
           "table",
           { class: "data jobs", "data-testid": "jobs" },
           h("caption", { class: "visually-hidden" }, "Recent optimizations, newest first"),
-          h("thead", {}, h("tr", {}, ...["Submitted", "Name", "Trips", "State", "Run time", "Figures", ""].map((t) => h("th", { scope: "col" }, t)))),
+          h(
+            "thead",
+            {},
+            h(
+              "tr",
+              {},
+              ...["Submitted", "Name", "Trips", "State", "Run time", "Figures", ""].map((t) =>
+                h("th", { scope: "col" }, t),
+              ),
+            ),
+          ),
           body,
         ),
       ),
@@ -58,7 +79,9 @@ export function render(view) {
     }
     if (left) return;
     body.replaceChildren(...page.items.map(row));
-    status.textContent = page.total ? `Jobs ${offset + 1} to ${offset + page.items.length} of ${page.total}.` : "No optimizations yet.";
+    status.textContent = page.total
+      ? `Jobs ${offset + 1} to ${offset + page.items.length} of ${page.total}.`
+      : "No optimizations yet.";
     newer.disabled = offset === 0;
     older.disabled = offset + PAGE >= page.total;
     if (page.items.some((j) => !FINISHED.has(j.status))) timer = setTimeout(load, REFRESH_MS);
@@ -75,17 +98,26 @@ function row(job) {
   const link = `#/jobs/${encodeURIComponent(job.job_id)}`;
   const figures = h("td", { class: "figures-cell" }, describe(job));
   if (job.status === "completed") fillFigures(job.job_id, figures);
-  const action = job.status === "completed" ? "Results" : FINISHED.has(job.status) ? "Details" : "Progress";
+  const action =
+    job.status === "completed" ? "Results" : FINISHED.has(job.status) ? "Details" : "Progress";
   return h(
     "tr",
     { "data-job": job.job_id },
     h("td", {}, formatDateTime(job.created_at)),
     h("th", { scope: "row" }, h("a", { href: link }, job.name || job.job_id.slice(0, 8))),
     h("td", { class: "num" }, job.trips),
-    h("td", {}, h("span", { class: `badge state-${job.status}`, title: stateWords(job.status) }, job.status)),
+    h(
+      "td",
+      {},
+      h("span", { class: `badge state-${job.status}`, title: stateWords(job.status) }, job.status),
+    ),
     h("td", { class: "num" }, runTime(job)),
     figures,
-    h("td", {}, h("a", { href: link, "aria-label": `${action} of ${job.name || "this job"}` }, action)),
+    h(
+      "td",
+      {},
+      h("a", { href: link, "aria-label": `${action} of ${job.name || "this job"}` }, action),
+    ),
   );
 }
 

@@ -89,7 +89,9 @@ export function render(view) {
       form.load(problem);
       clear(status);
       clear(reportBox, renderReport(read.report, problem));
-      announce(`${problem.trips.length} trips accepted. Check the report, then run the optimization.`);
+      announce(
+        `${problem.trips.length} trips accepted. Check the report, then run the optimization.`,
+      );
     } catch (error) {
       if (left) return;
       clear(status, importError(error, files));
@@ -168,7 +170,10 @@ async function readJson(file) {
   try {
     return JSON.parse(await file.text());
   } catch (error) {
-    throw new ApiProblem(422, { code: "IMPORT_FAILED", detail: `${file.name} is not valid JSON (${error.message}).` });
+    throw new ApiProblem(422, {
+      code: "IMPORT_FAILED",
+      detail: `${file.name} is not valid JSON (${error.message}).`,
+    });
   }
 }
 
@@ -176,7 +181,17 @@ function problemReport(file, doc) {
   return {
     ok: true,
     totals: { files: 1, trips: doc.trips.length, rejected: 0, duplicates: 0, warnings: 0 },
-    files: [{ file: file.name, format: "problem", rows_read: doc.trips.length, trips: doc.trips.length, rejected: [], warnings: [], sheets_used: [] }],
+    files: [
+      {
+        file: file.name,
+        format: "problem",
+        rows_read: doc.trips.length,
+        trips: doc.trips.length,
+        rejected: [],
+        warnings: [],
+        sheets_used: [],
+      },
+    ],
   };
 }
 

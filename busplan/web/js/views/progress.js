@@ -20,16 +20,37 @@ export function showProgress(view, job, { onCompleted }) {
   const badge = h("span", { class: "badge", "data-testid": "job-state" });
   const phase = h("span", { class: "phase", "data-testid": "phase" });
   const fill = h("div", { class: "fill" });
-  const bar = h("div", { class: "bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": "100", "aria-labelledby": "progress-title" }, fill);
+  const bar = h(
+    "div",
+    {
+      class: "bar",
+      role: "progressbar",
+      "aria-valuemin": "0",
+      "aria-valuemax": "100",
+      "aria-labelledby": "progress-title",
+    },
+    fill,
+  );
   const percent = h("dd", { "data-testid": "percent" });
   const elapsed = h("dd", { "data-testid": "elapsed" });
   const message = h("p", { class: "message muted" });
   const connection = h("p", { class: "connection", role: "status", "data-testid": "connection" });
-  const problem = h("div", { class: "alert", role: "alert", hidden: true, "data-testid": "job-error" });
-  const cancel = h("button", { type: "button", class: "danger", "data-testid": "cancel" }, "Cancel optimization");
+  const problem = h("div", {
+    class: "alert",
+    role: "alert",
+    hidden: true,
+    "data-testid": "job-error",
+  });
+  const cancel = h(
+    "button",
+    { type: "button", class: "danger", "data-testid": "cancel" },
+    "Cancel optimization",
+  );
   const dialog = confirmDialog(() => doCancel());
   const limit = job.params && job.params.time_limit;
-  const steps = PHASE_ORDER.map((p) => h("li", { "data-phase": p }, phaseWords(p), h("span", { class: "visually-hidden" })));
+  const steps = PHASE_ORDER.map((p) =>
+    h("li", { "data-phase": p }, phaseWords(p), h("span", { class: "visually-hidden" })),
+  );
 
   clear(
     view,
@@ -37,17 +58,43 @@ export function showProgress(view, job, { onCompleted }) {
       "section",
       { class: "panel progress-panel", "aria-labelledby": "progress-title" },
       h("h1", { id: "progress-title" }, `Optimizing ${job.name ? `“${job.name}”` : "timetables"}`),
-      h("div", { class: "progress-grid" }, h("div", {},
-      h("p", { class: "muted" }, `${job.trips} trips${limit ? ` · time limit ${formatNumber(limit)} s` : ""} · job ${job.job_id.slice(0, 8)}`),
-      h("div", { class: "state-line" }, badge, phase),
-      bar,
-      h("dl", { class: "facts" }, h("dt", {}, "Progress"), percent, h("dt", {}, "Elapsed"), elapsed),
-      message,
-      connection,
-      problem,
-      h("div", { class: "actions" }, cancel, h("a", { href: "#/jobs", class: "button secondary" }, "All jobs")),
-      ),
-      h("div", { class: "steps-box" }, h("h2", { id: "steps-title" }, "Steps"), h("ol", { class: "steps", "aria-labelledby": "steps-title" }, steps)),
+      h(
+        "div",
+        { class: "progress-grid" },
+        h(
+          "div",
+          {},
+          h(
+            "p",
+            { class: "muted" },
+            `${job.trips} trips${limit ? ` · time limit ${formatNumber(limit)} s` : ""} · job ${job.job_id.slice(0, 8)}`,
+          ),
+          h("div", { class: "state-line" }, badge, phase),
+          bar,
+          h(
+            "dl",
+            { class: "facts" },
+            h("dt", {}, "Progress"),
+            percent,
+            h("dt", {}, "Elapsed"),
+            elapsed,
+          ),
+          message,
+          connection,
+          problem,
+          h(
+            "div",
+            { class: "actions" },
+            cancel,
+            h("a", { href: "#/jobs", class: "button secondary" }, "All jobs"),
+          ),
+        ),
+        h(
+          "div",
+          { class: "steps-box" },
+          h("h2", { id: "steps-title" }, "Steps"),
+          h("ol", { class: "steps", "aria-labelledby": "steps-title" }, steps),
+        ),
       ),
       dialog,
     ),
@@ -63,7 +110,12 @@ export function showProgress(view, job, { onCompleted }) {
     badge.textContent = state.status;
     badge.className = `badge state-${state.status}`;
     badge.title = stateWords(state.status);
-    phase.textContent = state.status === "queued" ? phaseWords("queued") : finished && state.status !== "completed" ? stateWords(state.status) : phaseWords(state.phase);
+    phase.textContent =
+      state.status === "queued"
+        ? phaseWords("queued")
+        : finished && state.status !== "completed"
+          ? stateWords(state.status)
+          : phaseWords(state.phase);
     const value = Math.max(0, Math.min(100, state.progress));
     fill.style.width = `${value}%`;
     bar.setAttribute("aria-valuenow", String(Math.round(value)));
@@ -72,11 +124,14 @@ export function showProgress(view, job, { onCompleted }) {
     percent.textContent = `${formatNumber(value)} %`;
     tick();
     cancel.hidden = finished;
-    const current = state.status === "completed" ? PHASE_ORDER.length : PHASE_ORDER.indexOf(state.phase);
+    const current =
+      state.status === "completed" ? PHASE_ORDER.length : PHASE_ORDER.indexOf(state.phase);
     steps.forEach((li, n) => {
-      const kind = n < current ? "done" : n === current && !finished ? "now" : n === current ? "stopped" : "";
+      const kind =
+        n < current ? "done" : n === current && !finished ? "now" : n === current ? "stopped" : "";
       li.className = kind;
-      li.lastChild.textContent = { done: " (done)", now: " (in progress)", stopped: " (stopped here)" }[kind] || "";
+      li.lastChild.textContent =
+        { done: " (done)", now: " (in progress)", stopped: " (stopped here)" }[kind] || "";
     });
   }
 
@@ -96,7 +151,8 @@ export function showProgress(view, job, { onCompleted }) {
       state.status = m.status;
       if (m.phase) state.phase = m.phase;
       if (typeof m.progress === "number") state.progress = m.progress;
-      if (state.status === "running" && (wasQueued || state.startedAt === null)) state.startedAt ??= at;
+      if (state.status === "running" && (wasQueued || state.startedAt === null))
+        state.startedAt ??= at;
     } else if (m.type === "progress") {
       if (state.status === "queued") state.status = "running";
       state.startedAt ??= at;
@@ -108,32 +164,88 @@ export function showProgress(view, job, { onCompleted }) {
       state.phase = "completed";
       state.progress = 100;
       state.endedAt = at;
-      paint();
-      announce("The optimization has completed. Showing the results.");
-      onCompleted({ ...job, status: "completed", finished_at: m.timestamp }, m.result);
+      complete({ ...job, status: "completed", finished_at: m.timestamp }, m.result);
       return;
     } else if (m.type === "error" && ("seq" in m || m.error_code === "JOB_NOT_FOUND")) {
-      finish(m.error_code === "JOB_CANCELLED" ? "cancelled" : "failed", m.error_code, m.message, at);
+      finish(
+        m.error_code === "JOB_CANCELLED" ? "cancelled" : "failed",
+        m.error_code,
+        m.message,
+        at,
+      );
       return;
     }
     paint();
   }
 
   function onConnection(kind, info) {
+    live = kind === "live";
+    if (live) serverAnswers = false;
     connection.className = `connection ${kind}`;
     if (kind === "live") {
-      connection.textContent = info.resumed ? `Live again: caught up from update ${info.lastSeq ?? 0}.` : "Live updates on.";
+      connection.textContent = info.resumed
+        ? `Live again: caught up from update ${info.lastSeq ?? 0}.`
+        : "Live updates on.";
       if (info.resumed) announce("Connection restored.");
+    } else if (serverAnswers && (kind === "offline" || kind === "reconnecting")) {
+      // The server answers, only its live channel does not: say what still works.
+      connection.textContent =
+        "No live connection: the job is checked every 3 s instead. Retrying the live connection…";
     } else if (kind === "offline") {
       const seconds = Math.max(1, Math.round((info.retryAt - Date.now()) / 1000));
       connection.textContent = `Offline: the connection to the server dropped. Reconnecting in ${seconds} s (attempt ${info.attempt})…`;
-      announce("Connection lost. Reconnecting.");
+      if (info.attempt === 1) announce("Connection lost. Reconnecting.");
     } else if (kind === "reconnecting") {
       connection.textContent = `Offline: reconnecting (attempt ${info.attempt})…`;
     } else if (kind === "connecting") {
       connection.textContent = "Connecting for live updates…";
     } else {
       connection.textContent = "Live updates are not available for this job.";
+    }
+  }
+
+  function complete(done, result) {
+    if (completed) return;
+    completed = true;
+    paint();
+    announce("The optimization has completed. Showing the results.");
+    onCompleted(done, result);
+  }
+
+  /** While the socket is away, the job's state is still read now and then over REST (also
+   * the only way when the server has WebSockets turned off). */
+  async function poll() {
+    if (polling || FINISHED.has(state.status)) return;
+    polling = true;
+    try {
+      const fresh = await api.job(job.job_id);
+      if (FINISHED.has(state.status) || stopped) return;
+      serverAnswers = !live;
+      if (fresh.status === "completed") {
+        feed.stop();
+        Object.assign(state, { status: "completed", phase: "completed", progress: 100 });
+        state.endedAt = parseInstant(fresh.finished_at);
+        complete(fresh);
+      } else if (FINISHED.has(fresh.status)) {
+        finish(
+          fresh.status,
+          fresh.error_code,
+          fresh.error || fresh.message,
+          parseInstant(fresh.finished_at),
+        );
+      } else {
+        Object.assign(state, {
+          status: fresh.status,
+          phase: fresh.phase ?? state.phase,
+          progress: fresh.progress,
+        });
+        state.startedAt ??= parseInstant(fresh.started_at);
+        paint();
+      }
+    } catch {
+      // The server is away as well; the socket's retries say so already.
+    } finally {
+      polling = false;
     }
   }
 
@@ -146,7 +258,11 @@ export function showProgress(view, job, { onCompleted }) {
     problem.hidden = false;
     clear(
       problem,
-      h("p", { class: "alert-title" }, status === "cancelled" ? "The optimization was cancelled." : errorWords(code)),
+      h(
+        "p",
+        { class: "alert-title" },
+        status === "cancelled" ? "The optimization was cancelled." : errorWords(code),
+      ),
       text && status !== "cancelled" ? h("p", {}, text) : null,
       h("p", {}, h("a", { href: "#/new" }, "Start a new optimization")),
     );
@@ -164,11 +280,21 @@ export function showProgress(view, job, { onCompleted }) {
       // Already finished: the socket brings (or has brought) the final state.
       if (error.status !== 409) {
         problem.hidden = false;
-        clear(problem, h("p", { class: "alert-title" }, "The optimization could not be cancelled."), h("p", {}, error.message));
+        clear(
+          problem,
+          h("p", { class: "alert-title" }, "The optimization could not be cancelled."),
+          h("p", {}, error.message),
+        );
       }
     }
   }
 
+  let live = false;
+  let serverAnswers = false;
+  let polling = false;
+  let completed = false;
+  let stopped = false;
+  let ticks = 0;
   const feed = new JobFeed(job.job_id, { onMessage, onConnection });
   paint();
   if (FINISHED.has(job.status)) {
@@ -177,9 +303,13 @@ export function showProgress(view, job, { onCompleted }) {
     feed.start();
   }
   const timer = setInterval(() => {
-    if (!FINISHED.has(state.status)) tick();
+    if (FINISHED.has(state.status)) return;
+    tick();
+    ticks += 1;
+    if (!live && ticks % 3 === 0) poll();
   }, 1000);
   return () => {
+    stopped = true;
     clearInterval(timer);
     feed.stop();
     if (dialog.open) dialog.close();
@@ -188,12 +318,20 @@ export function showProgress(view, job, { onCompleted }) {
 
 function confirmDialog(onConfirm) {
   const keep = h("button", { type: "button", class: "secondary", autofocus: true }, "Keep running");
-  const stop = h("button", { type: "button", class: "danger", "data-testid": "confirm-cancel" }, "Stop the optimization");
+  const stop = h(
+    "button",
+    { type: "button", class: "danger", "data-testid": "confirm-cancel" },
+    "Stop the optimization",
+  );
   const dialog = h(
     "dialog",
     { "aria-labelledby": "cancel-title", "aria-describedby": "cancel-text" },
     h("h2", { id: "cancel-title" }, "Stop this optimization?"),
-    h("p", { id: "cancel-text" }, "The search ends now and no plan is kept. You can run it again from New optimization."),
+    h(
+      "p",
+      { id: "cancel-text" },
+      "The search ends now and no plan is kept. You can run it again from New optimization.",
+    ),
     h("div", { class: "actions" }, keep, stop),
   );
   keep.addEventListener("click", () => dialog.close());

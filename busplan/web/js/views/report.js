@@ -19,7 +19,11 @@ export function renderReport(report, problem) {
     "section",
     { class: "report", "aria-labelledby": "report-title" },
     h("h3", { id: "report-title" }, "What was read"),
-    h("p", { class: "report-summary", "data-testid": "report-summary" }, summary(totals, trips, rejected, warnings)),
+    h(
+      "p",
+      { class: "report-summary", "data-testid": "report-summary" },
+      summary(totals, trips, rejected, warnings),
+    ),
     filesTable(report.files || []),
     warnings.length ? warningList(warnings) : null,
     rowsTable(trips, rejected),
@@ -43,12 +47,24 @@ function filesTable(files) {
       "tr",
       {},
       h("th", { scope: "row" }, f.file),
-      h("td", {}, f.format === "problem" ? "busplan problem" : f.format === "workbook" ? "Workbook" : "Route list"),
+      h(
+        "td",
+        {},
+        f.format === "problem"
+          ? "busplan problem"
+          : f.format === "workbook"
+            ? "Workbook"
+            : "Route list",
+      ),
       h("td", { class: "num" }, f.rows_read ?? "—"),
       h("td", { class: "num" }, f.trips ?? 0),
       h("td", { class: "num" }, (f.rejected || []).length),
       h("td", { class: "num" }, (f.warnings || []).length),
-      h("td", {}, f.error ? h("span", { class: "bad" }, f.error) : (f.sheets_used || []).join(", ")),
+      h(
+        "td",
+        {},
+        f.error ? h("span", { class: "bad" }, f.error) : (f.sheets_used || []).join(", "),
+      ),
     );
   return h(
     "div",
@@ -60,7 +76,13 @@ function filesTable(files) {
       h(
         "thead",
         {},
-        h("tr", {}, ...["File", "Kind", "Rows read", "Trips", "Rejected", "Warnings", "Sheets used"].map((t) => h("th", { scope: "col" }, t))),
+        h(
+          "tr",
+          {},
+          ...["File", "Kind", "Rows read", "Trips", "Rejected", "Warnings", "Sheets used"].map(
+            (t) => h("th", { scope: "col" }, t),
+          ),
+        ),
       ),
       h("tbody", {}, files.map(row)),
     ),
@@ -72,7 +94,18 @@ function warningList(warnings) {
     "details",
     { class: "warnings", open: warnings.length <= 5 },
     h("summary", {}, `${warnings.length} warning${warnings.length === 1 ? "" : "s"} to check`),
-    h("ul", {}, warnings.map((w) => h("li", {}, h("span", { class: "muted" }, `${[w.file, w.where].filter(Boolean).join(" › ")}: `), w.text))),
+    h(
+      "ul",
+      {},
+      warnings.map((w) =>
+        h(
+          "li",
+          {},
+          h("span", { class: "muted" }, `${[w.file, w.where].filter(Boolean).join(" › ")}: `),
+          w.text,
+        ),
+      ),
+    ),
   );
 }
 
@@ -100,12 +133,31 @@ function rowsTable(trips, rejected) {
     h("div", { class: "rows-head" }, h("label", { for: "report-filter" }, "Show"), filter),
     h(
       "div",
-      { class: "table-wrap tall", tabindex: "0", role: "region", "aria-label": "Accepted and rejected rows" },
+      {
+        class: "table-wrap tall",
+        tabindex: "0",
+        role: "region",
+        "aria-label": "Accepted and rejected rows",
+      },
       h(
         "table",
         { class: "data report-rows", "data-testid": "report-rows" },
-        h("caption", { class: "visually-hidden" }, "Rejected rows with their reasons, then the accepted trips"),
-        h("thead", {}, h("tr", {}, ...["Status", "Where", "Trip", "What was read or why it was rejected"].map((t) => h("th", { scope: "col" }, t)))),
+        h(
+          "caption",
+          { class: "visually-hidden" },
+          "Rejected rows with their reasons, then the accepted trips",
+        ),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            ...["Status", "Where", "Trip", "What was read or why it was rejected"].map((t) =>
+              h("th", { scope: "col" }, t),
+            ),
+          ),
+        ),
         body,
       ),
     ),
@@ -148,6 +200,8 @@ function acceptedRow(t) {
 
 function notice(w) {
   if (typeof w === "string") return { text: w, where: "" };
-  const where = [w.sheet, w.row !== null && w.row !== undefined ? `row ${w.row}` : ""].filter(Boolean);
+  const where = [w.sheet, w.row !== null && w.row !== undefined ? `row ${w.row}` : ""].filter(
+    Boolean,
+  );
   return { text: w.message || "", where: where.join(" › ") };
 }

@@ -36,7 +36,12 @@ export function showResults(view, { job, problem, result }) {
         selected = null;
         paint();
       });
-      return h("label", { class: "day-option" }, input, h("span", {}, dayName(d), same ? h("small", {}, ` (as ${dayName(same)})`) : null));
+      return h(
+        "label",
+        { class: "day-option" },
+        input,
+        h("span", {}, dayName(d), same ? h("small", {}, ` (as ${dayName(same)})`) : null),
+      );
     }),
   );
 
@@ -133,7 +138,13 @@ function weekLine(result) {
 
 function headline(stats, buses) {
   const card = (label, value, detail, testid) =>
-    h("div", { class: "figure", "data-testid": testid }, h("p", { class: "figure-label" }, label), h("p", { class: "figure-value" }, value), h("p", { class: "figure-detail" }, detail));
+    h(
+      "div",
+      { class: "figure", "data-testid": testid },
+      h("p", { class: "figure-label" }, label),
+      h("p", { class: "figure-value" }, value),
+      h("p", { class: "figure-detail" }, detail),
+    );
   const count = stats.buses ?? buses.length;
   const bound = stats.lower_bound;
   const gap = typeof bound === "number" ? count - bound : null;
@@ -142,10 +153,17 @@ function headline(stats, buses) {
     card(
       "Buses",
       String(count),
-      typeof bound === "number" ? `lower bound ${bound}: ${gap === 0 ? "the fewest possible" : `${gap} above it`}` : "no lower bound known",
+      typeof bound === "number"
+        ? `lower bound ${bound}: ${gap === 0 ? "the fewest possible" : `${gap} above it`}`
+        : "no lower bound known",
       "figure-buses",
     ),
-    card("Empty driving", formatMinutes(stats.deadhead_min ?? 0), "driving between trips without pupils", "figure-deadhead"),
+    card(
+      "Empty driving",
+      formatMinutes(stats.deadhead_min ?? 0),
+      "driving between trips without pupils",
+      "figure-deadhead",
+    ),
     card(
       "Moved bells",
       `${stats.shifted_trips ?? 0} trips`,
@@ -167,12 +185,25 @@ function unassignedList(items) {
     "div",
     { class: "alert", role: "note" },
     h("p", { class: "alert-title" }, `${items.length} trips could not be given a bus`),
-    h("ul", {}, items.map((u) => h("li", {}, h("strong", {}, u.id), u.reason ? `: ${u.reason}` : ""))),
+    h(
+      "ul",
+      {},
+      items.map((u) => h("li", {}, h("strong", {}, u.id), u.reason ? `: ${u.reason}` : "")),
+    ),
   );
 }
 
 function downloads(jobId, result) {
-  const json = h("a", { class: "button secondary", href: "#", download: `busplan-${jobId}.json`, "data-testid": "download-json" }, "JSON");
+  const json = h(
+    "a",
+    {
+      class: "button secondary",
+      href: "#",
+      download: `busplan-${jobId}.json`,
+      "data-testid": "download-json",
+    },
+    "JSON",
+  );
   json.addEventListener("click", () => {
     // Built on demand: the solution is already in the page.
     const blob = new Blob([JSON.stringify(result, null, 1)], { type: "application/json" });
@@ -183,8 +214,26 @@ function downloads(jobId, result) {
     "nav",
     { class: "downloads", "aria-label": "Downloads" },
     h("span", { class: "muted" }, "Download"),
-    h("a", { class: "button secondary", href: exportUrl(jobId, "pdf"), download: "", "data-testid": "download-pdf" }, "PDF timetables"),
-    h("a", { class: "button secondary", href: exportUrl(jobId, "xlsx"), download: "", "data-testid": "download-xlsx" }, "Excel workbook"),
+    h(
+      "a",
+      {
+        class: "button secondary",
+        href: exportUrl(jobId, "pdf"),
+        download: "",
+        "data-testid": "download-pdf",
+      },
+      "PDF timetables",
+    ),
+    h(
+      "a",
+      {
+        class: "button secondary",
+        href: exportUrl(jobId, "xlsx"),
+        download: "",
+        "data-testid": "download-xlsx",
+      },
+      "Excel workbook",
+    ),
     json,
   );
 }

@@ -23,7 +23,12 @@ function numberField(id, label, value, { min, max, step = 1, unit, help } = {}) 
     "div",
     { class: "field" },
     h("label", { for: id }, label),
-    h("div", { class: "with-unit" }, input, unit ? h("span", { class: "unit", "aria-hidden": "true" }, unit) : null),
+    h(
+      "div",
+      { class: "with-unit" },
+      input,
+      unit ? h("span", { class: "unit", "aria-hidden": "true" }, unit) : null,
+    ),
     help ? h("p", { class: "help", id: `${id}-help` }, help) : null,
     h("p", { class: "field-error", id: `${id}-error`, "aria-live": "polite" }),
   );
@@ -36,7 +41,11 @@ export class SettingsForm {
     this.daysBox = h("div", { class: "day-list" });
     this.daysError = h("p", { class: "field-error", id: "days-error", "aria-live": "polite" });
     this.general = h("div", { class: "form-errors", role: "alert" });
-    this.run = h("button", { type: "submit", class: "primary", disabled: true }, "Run optimization");
+    this.run = h(
+      "button",
+      { type: "submit", class: "primary", disabled: true },
+      "Run optimization",
+    );
     this.element = h(
       "form",
       { class: "settings", novalidate: true, "aria-labelledby": "settings-title" },
@@ -44,8 +53,14 @@ export class SettingsForm {
         "fieldset",
         { class: "window" },
         h("legend", {}, "School entries: how far a bell may move"),
-        numberField("entry-earliest", "Earliest", DEFAULTS.entry[0], { unit: "min", help: "Negative: earlier than the official time." }),
-        numberField("entry-latest", "Latest", DEFAULTS.entry[1], { unit: "min", help: "Positive: later than the official time." }),
+        numberField("entry-earliest", "Earliest", DEFAULTS.entry[0], {
+          unit: "min",
+          help: "Negative: earlier than the official time.",
+        }),
+        numberField("entry-latest", "Latest", DEFAULTS.entry[1], {
+          unit: "min",
+          help: "Positive: later than the official time.",
+        }),
       ),
       h(
         "fieldset",
@@ -58,8 +73,18 @@ export class SettingsForm {
         "fieldset",
         { class: "window" },
         h("legend", {}, "Running the optimization"),
-        numberField("buffer", "Buffer between trips", DEFAULTS.buffer, { min: 0, max: 60, unit: "min", help: "Spare time added to every empty drive." }),
-        numberField("time-limit", "Time limit", DEFAULTS.timeLimit, { min: 1, max: 3600, unit: "s", help: "The search stops by then with the best plan found." }),
+        numberField("buffer", "Buffer between trips", DEFAULTS.buffer, {
+          min: 0,
+          max: 60,
+          unit: "min",
+          help: "Spare time added to every empty drive.",
+        }),
+        numberField("time-limit", "Time limit", DEFAULTS.timeLimit, {
+          min: 1,
+          max: 3600,
+          unit: "s",
+          help: "The search stops by then with the best plan found.",
+        }),
       ),
       h(
         "fieldset",
@@ -119,7 +144,12 @@ export class SettingsForm {
     }
     this.daysBox.replaceChildren(
       ...days.map((d) =>
-        h("label", { class: "check" }, h("input", { type: "checkbox", name: "day", value: d, checked: true }), ` ${dayName(d)}`),
+        h(
+          "label",
+          { class: "check" },
+          h("input", { type: "checkbox", name: "day", value: d, checked: true }),
+          ` ${dayName(d)}`,
+        ),
       ),
     );
   }
@@ -130,7 +160,8 @@ export class SettingsForm {
   }
 
   clearErrors() {
-    for (const node of this.element.querySelectorAll("[aria-invalid]")) node.removeAttribute("aria-invalid");
+    for (const node of this.element.querySelectorAll("[aria-invalid]"))
+      node.removeAttribute("aria-invalid");
     for (const node of this.element.querySelectorAll(".field-error")) node.textContent = "";
     this.general.replaceChildren();
   }
@@ -159,8 +190,19 @@ export class SettingsForm {
       else rest.push(`${path}: ${e.reason}`);
     }
     this.general.replaceChildren(
-      h("p", { class: "alert" }, problem.words, problem.detail && problem.detail !== problem.words ? ` ${problem.detail}` : ""),
-      rest.length ? h("ul", {}, rest.slice(0, 20).map((r) => h("li", {}, r))) : null,
+      h(
+        "p",
+        { class: "alert" },
+        problem.words,
+        problem.detail && problem.detail !== problem.words ? ` ${problem.detail}` : "",
+      ),
+      rest.length
+        ? h(
+            "ul",
+            {},
+            rest.slice(0, 20).map((r) => h("li", {}, r)),
+          )
+        : null,
     );
   }
 
@@ -183,16 +225,24 @@ export class SettingsForm {
       this.fieldError(id, text);
       bad.push(id);
     };
-    for (const [kind, pair] of [["entry", v.entry], ["exit", v.exit]]) {
+    for (const [kind, pair] of [
+      ["entry", v.entry],
+      ["exit", v.exit],
+    ]) {
       const [early, late] = pair;
       if (!Number.isFinite(early)) fail(`${kind}-earliest`, "Enter a number of minutes.");
-      else if (Math.abs(early) > MAX_SHIFT) fail(`${kind}-earliest`, `Keep it within ${MAX_SHIFT} minutes.`);
+      else if (Math.abs(early) > MAX_SHIFT)
+        fail(`${kind}-earliest`, `Keep it within ${MAX_SHIFT} minutes.`);
       if (!Number.isFinite(late)) fail(`${kind}-latest`, "Enter a number of minutes.");
-      else if (Math.abs(late) > MAX_SHIFT) fail(`${kind}-latest`, `Keep it within ${MAX_SHIFT} minutes.`);
-      else if (Number.isFinite(early) && early > late) fail(`${kind}-latest`, "Latest must not be before earliest.");
+      else if (Math.abs(late) > MAX_SHIFT)
+        fail(`${kind}-latest`, `Keep it within ${MAX_SHIFT} minutes.`);
+      else if (Number.isFinite(early) && early > late)
+        fail(`${kind}-latest`, "Latest must not be before earliest.");
     }
-    if (!Number.isFinite(v.buffer) || v.buffer < 0 || v.buffer > 60) fail("buffer", "Enter 0 to 60 minutes.");
-    if (!Number.isFinite(v.timeLimit) || v.timeLimit < 1 || v.timeLimit > 3600) fail("time-limit", "Enter 1 to 3600 seconds.");
+    if (!Number.isFinite(v.buffer) || v.buffer < 0 || v.buffer > 60)
+      fail("buffer", "Enter 0 to 60 minutes.");
+    if (!Number.isFinite(v.timeLimit) || v.timeLimit < 1 || v.timeLimit > 3600)
+      fail("time-limit", "Enter 1 to 3600 seconds.");
     if (this.days.length && !v.days.length) fail("days", "Choose at least one day.");
     if (!bad.length) return v;
     if (!quiet) {

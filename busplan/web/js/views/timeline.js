@@ -18,7 +18,17 @@ export function renderTimeline(buses, { selected, onSelect }) {
     "div",
     { class: "tl-axis", "aria-hidden": "true" },
     h("div", { class: "tl-name" }),
-    h("div", { class: "tl-track" }, hours.map((m, n) => h("span", { class: `tl-tick${n % 2 ? " odd" : ""}`, style: { left: pct(m) } }, formatClock(m)))),
+    h(
+      "div",
+      { class: "tl-track" },
+      hours.map((m, n) =>
+        h(
+          "span",
+          { class: `tl-tick${n % 2 ? " odd" : ""}`, style: { left: pct(m) } },
+          formatClock(m),
+        ),
+      ),
+    ),
   );
   const rows = buses.map((bus) => {
     const button = h(
@@ -33,9 +43,19 @@ export function renderTimeline(buses, { selected, onSelect }) {
       h("span", { class: "tl-bus-count", "aria-hidden": "true" }, bus.legs.length),
     );
     button.addEventListener("click", () => onSelect(bus.id));
-    const track = h("div", { class: "tl-track" }, grid(), bus.legs.map((leg) => bars(leg, pct)));
+    const track = h(
+      "div",
+      { class: "tl-track" },
+      grid(),
+      bus.legs.map((leg) => bars(leg, pct)),
+    );
     track.addEventListener("click", () => onSelect(bus.id));
-    return h("li", { class: `tl-row${bus.id === selected ? " selected" : ""}`, "data-bus": bus.id }, h("div", { class: "tl-name" }, button), track);
+    return h(
+      "li",
+      { class: `tl-row${bus.id === selected ? " selected" : ""}`, "data-bus": bus.id },
+      h("div", { class: "tl-name" }, button),
+      track,
+    );
   });
   return h(
     "div",
@@ -55,7 +75,10 @@ function span(buses) {
     }
   }
   if (!Number.isFinite(from)) return { from: 6 * 60, to: 20 * 60 };
-  return { from: Math.floor(from / 60) * 60, to: Math.max(Math.ceil(to / 60) * 60, Math.floor(from / 60) * 60 + 60) };
+  return {
+    from: Math.floor(from / 60) * 60,
+    to: Math.max(Math.ceil(to / 60) * 60, Math.floor(from / 60) * 60 + 60),
+  };
 }
 
 function bars(leg, pct) {
@@ -65,7 +88,10 @@ function bars(leg, pct) {
     out.push(
       h("span", {
         class: "tl-deadhead",
-        style: { left: pct(leg.start - leg.deadhead), width: `calc(${pct(leg.start)} - ${pct(leg.start - leg.deadhead)})` },
+        style: {
+          left: pct(leg.start - leg.deadhead),
+          width: `calc(${pct(leg.start)} - ${pct(leg.start - leg.deadhead)})`,
+        },
         title: `Empty drive ${formatMinutes(leg.deadhead)} before ${leg.id}`,
       }),
     );
@@ -90,7 +116,17 @@ function bars(leg, pct) {
     ),
   );
   if (leg.tight) {
-    out.push(h("span", { class: "tl-tight", style: { left: pct(leg.start) }, title: `Tight connection before ${leg.id}: ${formatMinutes(leg.spare)} spare` }, "!"));
+    out.push(
+      h(
+        "span",
+        {
+          class: "tl-tight",
+          style: { left: pct(leg.start) },
+          title: `Tight connection before ${leg.id}: ${formatMinutes(leg.spare)} spare`,
+        },
+        "!",
+      ),
+    );
   }
   return out;
 }
@@ -112,7 +148,8 @@ function describe(bus) {
 }
 
 export function legend() {
-  const item = (cls, text) => h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
+  const item = (cls, text) =>
+    h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
   return h(
     "ul",
     { class: "legend", "aria-label": "Legend" },
