@@ -90,3 +90,25 @@ def test_jobs_list_reopens_results(page: Page, server: Server, workbook: Path) -
     row.get_by_role("link", name="Results").click()
     wait_for_results(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("UE3617")
+
+
+def test_results_work_from_the_keyboard(page: Page, server: Server, workbook: Path) -> None:
+    """Days are radio buttons and buses are buttons: arrows and Enter are enough."""
+    upload(page, workbook)
+    page.locator("#files").focus()
+    expect(page.locator(".dropzone")).to_have_css("outline-style", "solid")
+    run(page, time_limit=3)
+    wait_for_results(page)
+
+    first_day = page.locator('input[name="result-day"]').first
+    first_day.focus()
+    page.keyboard.press("ArrowRight")
+    second = page.locator('input[name="result-day"]').nth(1)
+    expect(second).to_be_checked()
+    day_name = second.locator("xpath=..").inner_text().split(" (")[0]
+    expect(page.locator("#timeline-title")).to_contain_text(day_name)
+
+    page.locator(".tl-bus").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("bus-detail")).to_be_visible()
+    expect(page.locator("#bus-title")).to_be_focused()
