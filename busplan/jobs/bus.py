@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -86,18 +87,38 @@ def decode(text: str | bytes) -> JobUpdate:
 
 
 class Publisher:
-    """A job-service listener that announces stored events; never fails its caller."""
+    """A job-service listener that announces stored events from a thread of its own, so a
+    slow or absent Redis never holds up the solver or a request; it never fails its caller.
+    Events it cannot announce are dropped: nodes read them from the log."""
 
-    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+    def __init__(self, client: redis.Redis, keys: Keys, backlog: int = 1000) -> None:
         self._client = client
         self._keys = keys
+        self._queue: queue.Queue[JobUpdate] = queue.Queue(backlog)
+        self._thread = threading.Thread(target=self._run, name="busplan-publish", daemon=True)
+        self._thread.start()
 
     def __call__(self, update: JobUpdate) -> None:
         try:
-            self._client.publish(self._keys.events, encode(update))
-        except redis.RedisError as exc:
-            # The event is stored; nodes read it from the log when they reconnect.
-            log.warning("could not announce event %s of job %s: %s", update.seq, update.job_id, exc)
+            self._queue.put_nowait(update)
+        except queue.Full:
+            log.warning(
+                "progress bus backlog full; event %s of job %s left to the log",
+                update.seq,
+                update.job_id,
+            )
+
+    def _run(self) -> None:
+        failing = False
+        while True:
+            update = self._queue.get()
+            try:
+                self._client.publish(self._keys.events, encode(update))
+                failing = False
+            except redis.RedisError as exc:
+                if not failing:
+                    log.warning("could not announce job events (%s); nodes read the log", exc)
+                failing = True
 
 
 def request_cancel(client: redis.Redis, keys: Keys, job_id: str) -> bool:

@@ -9,6 +9,8 @@ runs only after its claim in the database (`busplan.store.leases`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from celery import Celery
 
 from busplan.settings import Settings
@@ -23,10 +25,21 @@ class BusplanCelery(Celery):  # type: ignore[misc]
     settings: Settings
 
 
-def time_limits(settings: Settings) -> tuple[float, float]:
-    """(soft, hard): the soft limit leaves the job time to record its failure."""
+@dataclass(frozen=True)
+class TimeLimits:
+    """Seconds from the start of a run, all derived from `CELERY_TASK_TIME_LIMIT`."""
+
+    stop: float
+    """The worker tells the solver to stop (cooperative; the job fails as time exceeded)."""
+    soft: float
+    """Celery raises `SoftTimeLimitExceeded` in the task, if the solver has not stopped."""
+    hard: float
+    """Celery kills the process."""
+
+
+def time_limits(settings: Settings) -> TimeLimits:
     hard = settings.celery_task_time_limit
-    return hard - min(60.0, hard * 0.1), hard
+    return TimeLimits(hard - min(60.0, hard * 0.1), hard - min(30.0, hard * 0.05), hard)
 
 
 def task_id_for(job_id: str, attempt: int = 1) -> str:
@@ -41,10 +54,10 @@ def job_of_task(task_id: str) -> str:
 def make_celery(settings: Settings) -> BusplanCelery:
     if not settings.redis_url:
         raise ValueError("the Celery runner needs REDIS_URL")
-    soft, hard = time_limits(settings)
+    limits = time_limits(settings)
     longest_wait = max(settings.celery_retry_backoff, default=0.0)
     transport = {
-        "visibility_timeout": int(hard + longest_wait + VISIBILITY_MARGIN_SECONDS),
+        "visibility_timeout": int(limits.hard + longest_wait + VISIBILITY_MARGIN_SECONDS),
         "global_keyprefix": settings.redis_key_prefix,
     }
     app = BusplanCelery(
@@ -58,8 +71,8 @@ def make_celery(settings: Settings) -> BusplanCelery:
         task_reject_on_worker_lost=False,
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        task_time_limit=hard,
-        task_soft_time_limit=soft,
+        task_time_limit=limits.hard,
+        task_soft_time_limit=limits.soft,
         task_track_started=True,
         task_default_queue=settings.celery_queue,
         task_serializer="json",

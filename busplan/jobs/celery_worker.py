@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.bus import Keys, Publisher, cancel_requested, connect
+from busplan.jobs.celery_app import time_limits
 from busplan.jobs.events import TERMINAL_KINDS, ErrorCode, EventKind, RunnerEvent
 from busplan.jobs.runner import EventSink, JobSpec, TaskInfo
 from busplan.jobs.service import JobService
@@ -36,6 +37,7 @@ log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 0.2
 RECORD_ATTEMPTS = 3
+REDIS_RETRY_SECONDS = 5.0
 
 
 class InfrastructureError(Exception):
@@ -136,7 +138,7 @@ def run_claimed(ctx: WorkerContext, job: Job, task_id: str) -> None:
     watch.start()
     try:
         throttle = ThrottleParams(s.progress_step, s.progress_interval, s.progress_min_interval)
-        execute(spec, StoreReports(ctx, job.id, task_id), watch, throttle)
+        execute(spec, StoreReports(ctx, job.id, task_id, watch), watch, throttle)
     finally:
         watch.stop()
         try:
@@ -149,18 +151,21 @@ def run_claimed(ctx: WorkerContext, job: Job, task_id: str) -> None:
 class StoreReports:
     """Turns the job's events into stored state (and bus announcements) as they happen."""
 
-    def __init__(self, ctx: WorkerContext, job_id: str, task_id: str) -> None:
+    def __init__(self, ctx: WorkerContext, job_id: str, task_id: str, watch: Watch) -> None:
         self._ctx = ctx
         self._job_id = job_id
         self._task_id = task_id
+        self._watch = watch
 
     def send(self, kind: EventKind, **fields: Any) -> None:
         if kind == "started":
             return  # the claim has already moved the job to `running`
         event = RunnerEvent(kind, self._job_id, self._task_id, time.time(), **fields)
-        if kind == "failed" and event.message.startswith("SoftTimeLimitExceeded"):
+        out_of_time = kind == "cancelled" and self._watch.out_of_time
+        if out_of_time or event.message.startswith("SoftTimeLimitExceeded"):
             event = dataclasses.replace(
                 event,
+                kind="failed",
                 message=f"the job ran longer than the limit of "
                 f"{self._ctx.settings.celery_task_time_limit:g} s",
                 data={"error_code": ErrorCode.TIME_LIMIT_EXCEEDED},
@@ -179,7 +184,8 @@ class StoreReports:
 
 
 class Watch:
-    """The cancel flag the solver polls: set on request, on a lost claim, never cleared."""
+    """The cancel flag the solver polls: set on request, on a lost claim, or when the run
+    reaches its time limit (`out_of_time`); never cleared."""
 
     def __init__(self, ctx: WorkerContext, job_id: str, task_id: str) -> None:
         self._ctx = ctx
@@ -189,6 +195,8 @@ class Watch:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="busplan-watch", daemon=True)
         self._renew_every = min(ctx.settings.job_lease_seconds / 3, 1.0)
+        self._deadline = time.monotonic() + time_limits(ctx.settings).stop
+        self.out_of_time = False
 
     def is_set(self) -> bool:
         return self._flag.is_set()
@@ -202,16 +210,18 @@ class Watch:
 
     def _run(self) -> None:
         renew_at = time.monotonic() + self._renew_every
-        redis_down = False
+        redis_at = 0.0
         while not self._stopping.wait(WATCH_SECONDS):
-            try:
-                if cancel_requested(self._ctx.redis, self._ctx.keys, self._job_id):
-                    self._stop_job("cancelled on request")
-                redis_down = False
-            except redis.RedisError:
-                if not redis_down:
+            if time.monotonic() >= redis_at:
+                try:
+                    if cancel_requested(self._ctx.redis, self._ctx.keys, self._job_id):
+                        self._stop_job("cancelled on request")
+                except redis.RedisError:
                     log.warning("Redis unreachable; job %s watches the database", self._job_id)
-                redis_down = True
+                    redis_at = time.monotonic() + REDIS_RETRY_SECONDS
+            if time.monotonic() >= self._deadline and not self._flag.is_set():
+                self.out_of_time = True
+                self._stop_job("time limit reached")
             if time.monotonic() >= renew_at:
                 renew_at = time.monotonic() + self._renew_every
                 if not self._renew():

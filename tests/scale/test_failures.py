@@ -12,7 +12,15 @@ import httpx
 import pytest
 
 from tests.scale.cluster import SHARED_REDIS, RedisServer, Worker, api_node, scale_env
-from tests.service.harness import Server, connect, free_port, make_problem, receive, until_final
+from tests.service.harness import (
+    LONG,
+    Server,
+    connect,
+    free_port,
+    make_problem,
+    receive,
+    until_final,
+)
 
 BUSY = {"problem": make_problem(300, seed=5), "time_limit": 4}
 """Keeps a worker busy for about five seconds."""
@@ -169,3 +177,21 @@ def test_redis_unreachable_at_start_runs_jobs_locally(
     job_id = node.submit(SMALL)["job_id"]
     assert node.wait_for(job_id, "completed", "failed", timeout=30)["status"] == "completed"
     assert "Redis unreachable at start-up" in (tmp_path / "api.log").read_text()
+
+
+def test_a_run_past_the_time_limit_fails_as_time_exceeded(
+    database_url: str, prefix: str, tmp_path: Path, processes: Processes
+) -> None:
+    """CELERY_TASK_TIME_LIMIT=6: the worker stops the solver before Celery's limits and the
+    job fails with TIME_LIMIT_EXCEEDED, not re-run (its claim is released)."""
+    env = scale_env(database_url, SHARED_REDIS, prefix, CELERY_TASK_TIME_LIMIT=6)
+    node = processes.add(api_node(env, tmp_path / "api.log"))
+    worker = processes.add(Worker(env, tmp_path / "w.log").start())
+    job_id = node.submit(LONG)["job_id"]
+    wait_claimed([worker], job_id)
+    claimed = time.monotonic()
+    final = node.wait_for(job_id, "completed", "failed", "cancelled", timeout=20)
+    assert final["status"] == "failed" and final["error_code"] == "TIME_LIMIT_EXCEEDED", final
+    assert 5 < time.monotonic() - claimed < 9
+    time.sleep(LEASE + 1)
+    assert node.job(job_id)["task_id"] == job_id, "not handed to another run"

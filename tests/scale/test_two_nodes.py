@@ -152,3 +152,24 @@ def test_readyz_names_the_runner_and_the_broker(cluster: Cluster) -> None:
         body = c.get("/readyz").json()
     assert body["checks"]["runner_mode"] == "celery"
     assert body["checks"]["broker"] == "ok"
+
+
+SILENT = {"problem": make_problem(4000), "time_limit": 30}
+"""Its travel matrix takes seconds without a progress call: the solver cannot notice the
+cancel flag in time, so the node must terminate the task (kept last: it kills a process)."""
+
+
+def test_a_task_that_does_not_stop_is_terminated_by_its_real_task_id(cluster: Cluster) -> None:
+    """After the grace period the node that took the DELETE revokes the running task, by the
+    id its claim names, with terminate; the worker's process running it is killed."""
+    job_id = cluster.a.submit(SILENT)["job_id"]
+    deadline = time.monotonic() + 60
+    while cluster.a.job(job_id)["phase"] != "travel_matrix":
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    assert cluster.b.cancel(job_id).status_code == 200
+    cluster.worker.wait_log(f"Terminating {job_id}", timeout=10)
+    assert f"job {job_id} did not stop when cancelled; terminating {job_id}" in (
+        cluster.b.log.read_text()
+    )
+    assert cluster.a.job(job_id)["status"] == "cancelled"
