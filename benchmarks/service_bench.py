@@ -201,14 +201,16 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     return {"database": kind, **{f"submit_{k}": v for k, v in submit.items()}, **fan}
 
 
-def report(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
+def report(rows: list[dict[str, Any]], args: argparse.Namespace, load: list[float]) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Service benchmark",
         "",
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores ({cpu}), "
         f"Python {platform.python_version()}, one `busplan serve` process with its default "
-        "two worker processes, client and server on the same machine.",
+        "two worker processes, client and server on the same machine. Load average (1 min) "
+        f"before and after: {load[0]:.1f} and {load[1]:.1f}; the machine is shared, so "
+        "figures vary with what else runs.",
         "Command: `.venv/bin/python benchmarks/service_bench.py "
         f"--jobs {args.jobs} --concurrency {args.concurrency} --clients {args.clients} "
         f"--trips {args.trips} --time-limit {args.time_limit:g}`.",
@@ -255,9 +257,11 @@ def main() -> None:
     parser.add_argument("--trips", type=int, default=600)
     parser.add_argument("--time-limit", type=float, default=20.0)
     args = parser.parse_args()
+    load = [os.getloadavg()[0]]
     with tempfile.TemporaryDirectory(prefix="busplan-bench-") as folder:
         rows = [run(kind, args, Path(folder)) for kind in args.databases.split(",")]
-    text = report(rows, args)
+    load.append(os.getloadavg()[0])
+    text = report(rows, args, load)
     RESULTS.write_text(text, encoding="utf-8")
     print(text)
 

@@ -139,6 +139,8 @@ def test_finished_job_sends_status_and_final_message_at_once(server: Server) -> 
     assert status["type"] == "status" and status["status"] == "completed"
     assert status["progress"] == 100
     assert final["type"] == "completed" and final["result"]["days"]["L"]["buses"]
+    finished = datetime.fromisoformat(server.job(job_id)["finished_at"])
+    assert datetime.fromisoformat(final["timestamp"]) == finished  # when it happened
 
 
 def test_client_requests_ping_status_and_bad_messages(server: Server) -> None:

@@ -137,8 +137,12 @@ def message_for(update: JobUpdate) -> dict[str, Any]:
 def final_message(job: Job) -> dict[str, Any] | None:
     """The completed or error message of a finished job (None while it is not finished)."""
     if job.state == "completed":
-        return build_completed_message(job.id, job.result or {}, seq=job.last_seq)
+        return build_completed_message(
+            job.id, job.result or {}, seq=job.last_seq, at=job.finished_at
+        )
     if job.state in ("failed", "cancelled"):
         code = job.error_code or ErrorCode.OPTIMIZATION_FAILED
-        return build_error_message(job.id, code, job.error or job.message, seq=job.last_seq)
+        return build_error_message(
+            job.id, code, job.error or job.message, seq=job.last_seq, at=job.finished_at
+        )
     return None
