@@ -10,9 +10,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tests.service.harness import Server
-
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+from tests.service.harness import POSTGRES_ADMIN, Server
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -45,6 +43,12 @@ def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'own.db'}"
         return
+    yield from _postgres_database()
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A new PostgreSQL database for one test, dropped afterwards."""
     yield from _postgres_database()
 
 

@@ -19,6 +19,8 @@ import websockets
 
 ROOT = Path(__file__).resolve().parents[2]
 FINAL = ("completed", "error")
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+"""The PostgreSQL on this machine (trust auth); tests create their own databases in it."""
 
 
 def make_problem(trips: int, seed: int = 1) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 from tests.service.harness import SMALL, Server, make_problem
 
@@ -52,6 +53,22 @@ def test_idempotency_key_returns_the_same_job(server: Server) -> None:
     assert other.status_code == 422
     assert other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
     server.wait_for(first.json()["job_id"], "completed")
+
+
+def test_concurrent_requests_with_one_idempotency_key_make_one_job(server: Server) -> None:
+    """Eight simultaneous submissions with the same key all get the same single job."""
+    key = uuid.uuid4().hex
+
+    def post(_: int) -> str:
+        with server.client() as c:
+            r = c.post("/optimize-async", json=SMALL, headers={"Idempotency-Key": key})
+        assert r.status_code in (200, 202), r.text
+        return str(r.json()["job_id"])
+
+    with ThreadPoolExecutor(8) as pool:
+        ids = set(pool.map(post, range(8)))
+    assert len(ids) == 1
+    server.wait_for(ids.pop(), "completed")
 
 
 def test_jobs_are_listed_newest_first_in_pages(server: Server) -> None:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from pydantic import ValidationError
 
 from busplan.settings import Settings
-from tests.service.harness import SMALL, Server
+from tests.service.harness import POSTGRES_ADMIN, SMALL, Server
 
 
 def test_defaults_match_the_documented_ones() -> None:
@@ -52,3 +54,24 @@ def test_in_memory_store_without_websocket(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert not (tmp_path / "unused.db").exists()
+
+
+def test_readiness_fails_when_the_database_goes_away(
+    postgres_database: str, tmp_path: Path
+) -> None:
+    """/readyz answers 503 naming the database once PostgreSQL no longer has it."""
+    server = Server({"DATABASE_URL": postgres_database}, tmp_path / "server.log").start()
+    try:
+        with server.client() as c:
+            assert c.get("/readyz").status_code == 200
+        name = postgres_database.rsplit("/", 1)[1]
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+        with server.client() as c:
+            ready = c.get("/readyz")
+            alive = c.get("/healthz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["database"].startswith("unreachable")
+        assert alive.status_code == 200
+    finally:
+        server.stop()
