@@ -74,7 +74,7 @@ def test_updates_come_at_least_every_second_and_not_in_floods(server: Server) ->
     progress = [m for m in asyncio.run(scenario()) if m["type"] == "progress"]
     stamped = [(datetime.fromisoformat(m["timestamp"]).timestamp(), m) for m in progress]
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(stamped)]
-    assert max(gaps) <= 1.3
+    assert max(gaps) <= 1.5  # one second, plus slack for a busy machine's scheduler
     same_phase = [
         b - a for (a, ma), (b, mb) in itertools.pairwise(stamped) if ma["phase"] == mb["phase"]
     ]
