@@ -3,7 +3,8 @@
 The stages, each starting from the best plan so far and never making it worse:
 
 1. `start`: official times (no shifts), fewest buses then least deadhead by exact min-cost flow.
-   With all windows [0, 0] this is already the optimum.
+   With all windows [0, 0] this is already the optimum; otherwise, when official times need
+   more buses than the bound, the match-and-repair heuristic (`repair`) may start lower.
 2. `reduce_fleet`: CP-SAT chooses shifts and connections to maximize connections (fewer buses).
 3. `reduce_deadhead`: the exact flow again under the new shifts, then CP-SAT with the bus count
    fixed, minimizing deadhead.
@@ -25,6 +26,9 @@ from busplan.core.bounds import fleet_lower_bound
 from busplan.core.chain_model import ChainModel, Plan, Runner
 from busplan.core.connections import BoolArray, Connections
 from busplan.core.flow import min_cost_cover
+from busplan.core.repair import repaired_plan
+
+REPAIR_ROUNDS = 3
 
 
 @dataclass
@@ -42,8 +46,11 @@ class Group:
         c = self.connections
         zero = np.zeros(len(c), np.int64)
         self.plan = Plan(tuple(min_cost_cover(c.feasible(zero), c.travel)), zero)
-        if self.plan.buses(len(c)) == self.lower_bound:
-            self.fleet_proven = True
+        if not self.fixed_times and self.plan.buses(len(c)) > self.lower_bound:
+            repaired = repaired_plan(c, REPAIR_ROUNDS, self.check)
+            if len(repaired.arcs) > len(self.plan.arcs):
+                self.plan = repaired
+        self.fleet_proven = self.plan.buses(len(c)) == self.lower_bound
 
     @property
     def fixed_times(self) -> bool:

@@ -109,14 +109,19 @@ def test_cancel_stops_within_a_second(phase: str) -> None:
 
 
 def test_cancel_from_another_thread() -> None:
-    """A flag set by another thread (as a job runner does) ends the solve promptly."""
+    """A flag set by another thread (as a job runner does) ends the solve within a second."""
     problem = parse_problem(busy_problem())
     flag = threading.Event()
-    threading.Timer(1.5, flag.set).start()
-    started = time.monotonic()
+    set_at: list[float] = []
+
+    def cancel() -> None:
+        set_at.append(time.monotonic())
+        flag.set()
+
+    threading.Timer(1.5, cancel).start()
     with pytest.raises(Cancelled):
         solve(problem, SolveParams(time_limit=20), progress=lambda *_: flag.is_set())
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - set_at[0] < 1.0
 
 
 def test_days_with_same_trips_are_solved_once() -> None:
