@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
@@ -52,7 +52,6 @@ class _Task:
     eof: bool = False
     pid: int | None = None
     exit_code: int | None = None
-    last_kind: str | None = field(default=None)
 
 
 class LocalRunner:
