@@ -47,6 +47,8 @@ class SolveParams:
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
             raise ValueError("time limit must be positive")
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("seed must be between 0 and 2147483647")
         if self.workers < 1 or self.neighbours < 1:
             raise ValueError("workers and neighbours must be at least 1")
         unknown = [d for d in self.days or () if d not in DAYS]

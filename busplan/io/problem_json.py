@@ -151,12 +151,25 @@ def _window(raw: Any, path: str, errors: _Errors) -> Window | None:
     return Window(minutes_to_seconds(lo), minutes_to_seconds(hi))
 
 
-def _number(raw: Any, path: str, errors: _Errors, minimum: float | None = None) -> float | None:
+MAX_MINUTES = 24 * 60
+"""No duration, window, buffer or offset in a school day is longer than a day."""
+
+
+def _number(
+    raw: Any,
+    path: str,
+    errors: _Errors,
+    minimum: float | None = None,
+    maximum: float | None = MAX_MINUTES,
+) -> float | None:
     if isinstance(raw, bool) or not isinstance(raw, int | float) or not math.isfinite(raw):
         errors.add(path, f"{json.dumps(raw)} is not a number")
         return None
     if minimum is not None and raw < minimum:
         errors.add(path, f"{raw:g} must be at least {minimum:g}")
+        return None
+    if maximum is not None and abs(raw) > maximum:
+        errors.add(path, f"{raw:g} is out of range (at most {maximum:g} minutes)")
         return None
     return float(raw)
 
@@ -171,8 +184,8 @@ def _point(raw: Any, path: str, errors: _Errors) -> Point | None:
 def _lat_lon(
     lat: Any, lon: Any, paths: tuple[str, str], path: str, errors: _Errors
 ) -> Point | None:
-    la = _number(lat, paths[0], errors)
-    lo = _number(lon, paths[1], errors)
+    la = _number(lat, paths[0], errors, maximum=None)
+    lo = _number(lon, paths[1], errors, maximum=None)
     if la is None or lo is None:
         return None
     if not -90 <= la <= 90 or not -180 <= lo <= 180:

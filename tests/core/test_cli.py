@@ -90,9 +90,11 @@ def test_invalid_problem_exit_2(tmp_path: Path, capsys: Any) -> None:
 
 
 def test_bad_options(tmp_path: Path, capsys: Any) -> None:
-    """Unknown day codes and non-positive time limits are refused before solving."""
+    """Unknown day codes, non-positive time limits and out-of-range seeds are refused."""
     problem = str(DOCS / "tiny.problem.json")
     assert main(["optimize", problem, "--days", "L,Sa"]) == 2
     assert "unknown day codes ['Sa']" in capsys.readouterr().err
     assert main(["optimize", problem, "--time-limit", "0"]) == 2
     assert "time limit must be positive" in capsys.readouterr().err
+    assert main(["optimize", problem, "--seed", str(2**31)]) == 2
+    assert "seed must be between 0 and 2147483647" in capsys.readouterr().err

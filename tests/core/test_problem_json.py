@@ -45,6 +45,11 @@ def test_valid_problem_is_in_seconds() -> None:
         ("shift_min", [5, -5], "trips[0].shift_min: earliest 5 is after latest -5"),
         ("start", [95.0, 8.0], "trips[0].start: coordinates (95, 8) are out of range"),
         ("seats", -3, "trips[0].seats: -3 is not a whole number of seats"),
+        (
+            "duration_min",
+            1e308,
+            "trips[0].duration_min: 1e+308 is out of range (at most 1440 minutes)",
+        ),
         ("vehicle_seats", [40, 20], "trips[0].vehicle_seats: min 40 is above max 20"),
     ],
 )
@@ -63,11 +68,16 @@ def test_duplicate_ids_are_rejected() -> None:
 
 
 def test_settings_window_and_buffer() -> None:
-    """Settings windows must be ordered and the buffer non-negative."""
+    """Settings windows must be ordered and within a day, and the buffer non-negative."""
     data = base() | {"settings": {"entry_shift_min": [10, 0], "buffer_min": -1}}
     assert errors_of(data) == [
         "settings.entry_shift_min: earliest 10 is after latest 0",
         "settings.buffer_min: -1 must be at least 0",
+    ]
+    data = base() | {"settings": {"exit_shift_min": [-1e308, 0], "buffer_min": 1e308}}
+    assert errors_of(data) == [
+        "settings.exit_shift_min[0]: -1e+308 is out of range (at most 1440 minutes)",
+        "settings.buffer_min: 1e+308 is out of range (at most 1440 minutes)",
     ]
 
 
