@@ -46,13 +46,16 @@ class Settings(BaseSettings):
     redis_key_prefix: str = "busplan:"
     """Prefix of every Redis key and channel (broker queues, cancel flags, progress fan-out)."""
     celery_queue: str = "busplan"
+    """Celery queue API nodes send jobs to and workers take them from."""
     celery_retry_backoff: tuple[float, ...] = (60.0, 120.0, 240.0)
     """Delays before each retry of a job hit by an infrastructure failure (JSON list)."""
     job_lease_seconds: float = Field(default=30.0, gt=0)
     """How long a Celery worker's claim on a running job lasts; it renews it every third of
     that. A job whose claim lapses (worker lost) is run again or failed as `WORKER_LOST`."""
     database_pool_size: int = Field(default=5, ge=1)
+    """PostgreSQL connections each API node keeps open."""
     database_max_overflow: int = Field(default=10, ge=0)
+    """Extra connections an API node may open under load, closed when idle."""
     database_pool_recycle: float = Field(default=1800.0, gt=0)
     """Seconds after which a pooled PostgreSQL connection is replaced."""
 

@@ -158,6 +158,7 @@ class NodeListener:
     def stop(self) -> None:
         self._stopping.set()
         self._thread.join(timeout=5)
+        self._client.close()
 
     def _run(self) -> None:
         first = True

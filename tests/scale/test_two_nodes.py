@@ -154,6 +154,21 @@ def test_readyz_names_the_runner_and_the_broker(cluster: Cluster) -> None:
     assert body["checks"]["broker"] == "ok"
 
 
+def test_a_job_cancelled_while_queued_is_skipped_by_the_worker(cluster: Cluster) -> None:
+    """With both worker processes busy, a third job waits; cancelled on B, it is delivered
+    later and skipped: it never runs."""
+    busy = [cluster.a.submit(LONG)["job_id"] for _ in range(2)]
+    for job_id in busy:
+        cluster.worker.wait_log(f"claimed job {job_id}", timeout=30)
+    waiting = cluster.a.submit(MEDIUM)["job_id"]
+    assert cluster.b.cancel(waiting).json()["status"] == "cancelled"
+    for job_id in busy:
+        assert cluster.b.cancel(job_id).status_code == 200
+    cluster.worker.wait_log(f"skips job {waiting}: it is cancelled", timeout=30)
+    assert f"claimed job {waiting}" not in cluster.worker.text()
+    assert cluster.a.job(waiting)["started_at"] is None
+
+
 SILENT = {"problem": make_problem(4000), "time_limit": 30}
 """Its travel matrix takes seconds without a progress call: the solver cannot notice the
 cancel flag in time, so the node must terminate the task (kept last: it kills a process)."""

@@ -20,7 +20,7 @@ from anyio import to_thread
 from busplan.api.ws.manager import ConnectionManager
 from busplan.api.ws.messages import message_for
 from busplan.api.ws.relay import Relay
-from busplan.jobs.bus import NodeListener, Publisher
+from busplan.jobs.bus import NodeListener, Publisher, connect
 from busplan.jobs.celery_runner import CeleryRunner
 from busplan.jobs.service import JobService, JobUpdate, update_from_event
 
@@ -41,7 +41,10 @@ class Fanout:
         self._queue: asyncio.Queue[JobUpdate | None] = asyncio.Queue()
         self._sent: OrderedDict[str, int] = OrderedDict()
         self._task = asyncio.create_task(self._run(), name="busplan-fanout")
-        self._bus = NodeListener(runner.redis, runner.keys, self.listener, self._reconnected)
+        assert runner.settings.redis_url is not None
+        # A client of its own: the runner closes its client on shutdown, maybe before this.
+        client = connect(runner.settings.redis_url)
+        self._bus = NodeListener(client, runner.keys, self.listener, self._reconnected)
         self._bus.start()
 
     def listener(self, update: JobUpdate) -> None:
