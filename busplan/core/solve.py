@@ -70,8 +70,6 @@ class DaySet:
 FLEET_SHARE = 0.5
 """Of the time left after the first plans, the share the fleet stage may use (it usually stops
 early, at the lower bound)."""
-FLEET_EFFORT_PER_TRIP = 0.03
-"""Deterministic seconds of fleet search per trip of a group."""
 DEADHEAD_SHARE = 0.9
 RESERVE_SHARE = 0.05
 
@@ -187,19 +185,14 @@ def _run_stage(
     sizes = [g.size for _, g in groups]
     total = sum(sizes) or 1
     done = 0
-    # Buses come first: the fleet search gets the most effort per trip. (On groups of 800+
-    # trips it was measured to find nothing better than the repaired start in 90 s, hence a cap.)
-    per_trip = {"fleet": FLEET_EFFORT_PER_TRIP, "deadhead": params.effort_per_trip}.get(
-        stage, float("inf")
-    )
     for (ds, group), size in zip(groups, sizes, strict=True):
         t0 = time.monotonic()
         seconds = max(stage_end - t0, 0.0) * size / max(total - done, 1)
         span = (done / total, (done + size) / total)
+        per_trip = {"fleet": group.fleet_effort_per_trip, "deadhead": params.effort_per_trip}
+        effort = 0.5 + per_trip.get(stage, float("inf")) * size
         run = runner(
-            SearchLimits(
-                t0 + seconds, min(seconds, 0.5 + per_trip * size), params.seed, params.workers
-            ),
+            SearchLimits(t0 + seconds, min(seconds, effort), params.seed, params.workers),
             reporter,
             f"{stage} for {', '.join(ds.days)} ({size} trips)",
             span,
