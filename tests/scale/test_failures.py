@@ -11,6 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
+from busplan.jobs.celery_app import TASK_NAME, make_celery
+from busplan.settings import Settings
 from tests.scale.cluster import SHARED_REDIS, RedisServer, Worker, api_node, scale_env
 from tests.service.harness import (
     LONG,
@@ -195,3 +197,22 @@ def test_a_run_past_the_time_limit_fails_as_time_exceeded(
     assert 5 < time.monotonic() - claimed < 9
     time.sleep(LEASE + 1)
     assert node.job(job_id)["task_id"] == job_id, "not handed to another run"
+
+
+def test_database_unreachable_before_the_claim_is_retried_with_backoff(
+    prefix: str, tmp_path: Path, processes: Processes
+) -> None:
+    """A worker that cannot reach the database retries the task after each configured delay,
+    then gives up and leaves the job queued (nothing of it ran)."""
+    dead_database = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
+    env = scale_env(dead_database, SHARED_REDIS, prefix, CELERY_RETRY_BACKOFF="[0.5, 0.5]")
+    worker = processes.add(Worker(env, tmp_path / "w.log").start())
+    settings = Settings(
+        redis_url=SHARED_REDIS, redis_key_prefix=prefix, celery_queue=env["CELERY_QUEUE"]
+    )
+    make_celery(settings).send_task(
+        TASK_NAME, args=["no-db-job"], task_id="no-db-job", queue=env["CELERY_QUEUE"]
+    )
+    worker.wait_log("job no-db-job stays queued", timeout=40)
+    assert worker.text().count("job no-db-job: database unreachable") == 2
+    assert "claimed job no-db-job" not in worker.text()
