@@ -12,6 +12,8 @@ from typing import Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
@@ -74,6 +76,35 @@ class Settings(BaseSettings):
     """Seconds after which clients get an update even if progress moved less than a step."""
     progress_min_interval: float = Field(default=0.25, ge=0)
     """Least seconds between two updates inside one phase (phase changes always go out)."""
+
+    bind_host: str = "127.0.0.1"
+    """Interface the API listens on (`busplan serve --host` sets it); decides AUTH_REQUIRED."""
+    auth_required: bool | None = None
+    """API keys required on every job path; unset: required unless BIND_HOST is loopback."""
+    ws_allowed_origins: tuple[str, ...] = ()
+    """Browser origins (`https://host[:port]`) allowed on the WebSocket besides the API's own
+    (JSON list); a handshake without Origin (not a browser) is allowed."""
+    rate_limit_per_second: float = Field(default=20.0, gt=0)
+    """Requests per second an API key may make on average (token bucket)."""
+    rate_limit_burst: int = Field(default=100, ge=1)
+    """Requests an API key may make at once after being idle."""
+    max_trips: int = Field(default=5000, ge=1)
+    """Largest problem (trips) any job may have."""
+    max_queued_jobs_per_tenant: int = Field(default=200, ge=1)
+    """Jobs a tenant may have waiting for a worker; more are refused with 429."""
+    max_import_unpacked_bytes: int = Field(default=50_000_000, ge=1024)
+    """Largest decompressed size of an uploaded workbook (an .xlsx is a zip archive)."""
+    ws_max_message_bytes: int = Field(default=65_536, ge=256)
+    """Largest WebSocket message a client may send."""
+    ws_max_clients_per_job: int = Field(default=200, ge=1)
+    """WebSocket clients one job may have on one API node."""
+
+    @property
+    def auth_enforced(self) -> bool:
+        """Whether requests without a valid API key are refused."""
+        if self.auth_required is not None:
+            return self.auth_required
+        return self.bind_host not in LOOPBACK
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:

@@ -17,6 +17,7 @@ from busplan import __version__
 from busplan.api import errors
 from busplan.api.limits import BodyLimit
 from busplan.api.metrics import Metrics
+from busplan.api.ratelimit import build_rate_limiter
 from busplan.api.routes import (
     exports,
     health,
@@ -30,6 +31,7 @@ from busplan.api.routes import (
 from busplan.api.ws import route as ws_route
 from busplan.api.ws.fanout import node_relay
 from busplan.api.ws.manager import ConnectionManager
+from busplan.auth.keyring import KeyRing
 from busplan.jobs.factory import build_runner
 from busplan.jobs.runner import Runner
 from busplan.jobs.service import JobService
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
         service.subscribe(metrics.on_update)
         app.state.settings, app.state.service = settings, service
         app.state.manager, app.state.metrics = manager, metrics
+        app.state.keyring = KeyRing(session_factory(engine))
+        app.state.rate_limiter = build_rate_limiter(settings)
         await to_thread.run_sync(service.start)
         try:
             yield

@@ -30,6 +30,7 @@ class ApiError(Exception):
         *,
         title: str | None = None,
         errors: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(detail)
         self.status = status
@@ -37,6 +38,7 @@ class ApiError(Exception):
         self.detail = detail
         self.title = title or code.replace("_", " ").capitalize()
         self.errors = errors
+        self.headers = headers
 
 
 def problem_response(
@@ -87,7 +89,13 @@ def install(app: FastAPI) -> None:
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
     return problem_response(
-        request, exc.status, exc.code, exc.detail, title=exc.title, errors=exc.errors
+        request,
+        exc.status,
+        exc.code,
+        exc.detail,
+        title=exc.title,
+        errors=exc.errors,
+        headers=exc.headers,
     )
 
 

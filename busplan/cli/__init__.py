@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from busplan import __version__
-from busplan.cli import check, db, export, imports, optimize, serve, travel, worker
+from busplan.cli import check, db, export, imports, keys, optimize, serve, travel, worker
 
-COMMANDS = [optimize, check, travel, imports, export, serve, db, worker]
+COMMANDS = [optimize, check, travel, imports, export, serve, db, worker, keys]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -19,7 +19,7 @@ def run(args: argparse.Namespace) -> int:
     from busplan.api import create_app
     from busplan.settings import Settings
 
-    settings = Settings()
+    settings = Settings(bind_host=args.host)  # decides whether API keys are required
     # Keep-alive is done with WebSocket ping frames: the server pings every interval and
     # drops a client that has not answered within the timeout.
     uvicorn.run(
@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
         ws="websockets-sansio",
         ws_ping_interval=settings.ws_heartbeat_interval,
         ws_ping_timeout=settings.ws_ping_timeout,
+        ws_max_size=settings.ws_max_message_bytes,
         log_level="info",
     )
     return 0

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.documents import read_problem
 from busplan.jobs.events import ErrorCode, RunnerEvent
+from busplan.jobs.keys import DEFAULT_TENANT, scoped_key
 from busplan.jobs.runner import JobSpec, Runner, TaskInfo, TaskState
 from busplan.store import repository as repo
 from busplan.store.models import Event, Job
@@ -126,12 +127,19 @@ class JobService:
     # -- requests ----------------------------------------------------------------------------
 
     def submit(
-        self, *, problem: dict[str, Any], params: dict[str, Any], idempotency_key: str | None
+        self,
+        *,
+        problem: dict[str, Any],
+        params: dict[str, Any],
+        idempotency_key: str | None,
+        tenant: str = DEFAULT_TENANT,
     ) -> tuple[Job, bool]:
-        """Store and queue a job; returns (job, created). Raises ProblemError on bad input."""
+        """Store and queue a job of `tenant`; returns (job, created). Raises ProblemError on
+        bad input. Idempotency keys are the tenant's own: another tenant's never match."""
         parsed = read_problem(problem)
         fingerprint = request_fingerprint(problem, params)
         if idempotency_key is not None:
+            idempotency_key = scoped_key(tenant, idempotency_key)
             existing = self._by_key(idempotency_key, fingerprint)
             if existing is not None:
                 return existing, False
@@ -146,6 +154,7 @@ class JobService:
                     trips=len(parsed.trips),
                     name=parsed.name,
                     now=now(),
+                    tenant=tenant,
                     idempotency_key=idempotency_key,
                     request_hash=fingerprint,
                 )
@@ -177,15 +186,28 @@ class JobService:
         with self.sessions() as session:
             return repo.get_job(session=session, job_id=job_id)
 
-    def require(self, job_id: str) -> Job:
+    def require(self, job_id: str, *, tenant: str | None = None) -> Job:
+        """The job, if it exists and (when `tenant` is given) belongs to that tenant.
+
+        Another tenant's job raises JobNotFound like a missing one, so ids reveal nothing.
+        """
         job = self.get(job_id)
-        if job is None:
+        if job is None or (tenant is not None and job.tenant != tenant):
             raise JobNotFound(job_id)
         return job
 
-    def page(self, *, limit: int, offset: int, state: JobState | None) -> tuple[Sequence[Job], int]:
+    def page(
+        self, *, limit: int, offset: int, state: JobState | None, tenant: str | None = None
+    ) -> tuple[Sequence[Job], int]:
         with self.sessions() as session:
-            return repo.list_jobs(session=session, limit=limit, offset=offset, state=state)
+            return repo.list_jobs(
+                session=session, limit=limit, offset=offset, state=state, tenant=tenant
+            )
+
+    def queued(self, tenant: str) -> int:
+        """Jobs of the tenant waiting for a worker."""
+        with self.sessions() as session:
+            return repo.count_queued(session=session, tenant=tenant)
 
     def events_after(self, job_id: str, seq: int) -> Sequence[Event]:
         with self.sessions() as session:
@@ -195,11 +217,14 @@ class JobService:
         with self.sessions() as session:
             return repo.count_by_state(session=session)
 
-    def cancel(self, job_id: str) -> Job:
+    def cancel(self, job_id: str, *, tenant: str | None = None) -> Job:
         """Cancel a queued or running job now; its worker is told to stop (and made to).
 
-        Raises InvalidTransition for a finished job, JobNotFound for an unknown one.
+        Raises InvalidTransition for a finished job, JobNotFound for an unknown one (or one of
+        another tenant).
         """
+        if tenant is not None:
+            self.require(job_id, tenant=tenant)
         job = self._finish(
             job_id,
             JobState.CANCELLED,
@@ -211,11 +236,11 @@ class JobService:
             self.runner.cancel(job.task_id)
         return job
 
-    def task(self, task_id: str) -> tuple[Job, TaskInfo] | None:
+    def task(self, task_id: str, *, tenant: str | None = None) -> tuple[Job, TaskInfo] | None:
         """A runner task and its job; derived from the job if the runner no longer knows it."""
         with self.sessions() as session:
             job = repo.get_job_by_task(session=session, task_id=task_id)
-        if job is None:
+        if job is None or (tenant is not None and job.tenant != tenant):
             return None
         info = self.runner.task_info(task_id)
         if info is None:

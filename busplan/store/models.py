@@ -45,7 +45,10 @@ class Job(Base):
     trips: Mapped[int] = mapped_column(Integer)
     problem: Mapped[dict[str, Any]] = mapped_column(Json)
     params: Mapped[dict[str, Any]] = mapped_column(Json)
+    tenant: Mapped[str] = mapped_column(String(40), index=True, default="default")
+    """The operator owning the job; only its API keys can see or touch it."""
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """SHA-256 of `<tenant>:<Idempotency-Key>`: one tenant's keys never match another's."""
     request_hash: Mapped[str | None] = mapped_column(String(64))
     task_id: Mapped[str | None] = mapped_column(String(64), index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -96,3 +99,17 @@ class JobLease(Base):
     )
     owner: Mapped[str] = mapped_column(String(80))
     until: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class ApiKey(Base):
+    """An API key of a tenant. Only a SHA-256 digest of the key is kept; the key itself is
+    shown once, when it is created."""
+
+    __tablename__ = "api_keys"
+
+    key_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    """Public part of the key (`bpk_<key_id>_<secret>`), to find it and to name it."""
+    tenant: Mapped[str] = mapped_column(String(40), index=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

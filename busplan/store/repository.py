@@ -29,11 +29,13 @@ def create_job(
     trips: int,
     name: str,
     now: datetime,
+    tenant: str = "default",
     idempotency_key: str | None = None,
     request_hash: str | None = None,
 ) -> Job:
     job = Job(
         id=job_id,
+        tenant=tenant,
         state=JobState.QUEUED.value,
         name=name[:200],
         trips=trips,
@@ -73,11 +75,19 @@ def get_job_by_idempotency_key(*, session: Session, key: str) -> Job | None:
 
 
 def list_jobs(
-    *, session: Session, limit: int, offset: int, state: JobState | None = None
+    *,
+    session: Session,
+    limit: int,
+    offset: int,
+    state: JobState | None = None,
+    tenant: str | None = None,
 ) -> tuple[Sequence[Job], int]:
-    """A page of jobs, newest first, and the total number matching."""
+    """A page of jobs, newest first, and the total number matching (of one tenant if given)."""
     query = select(Job)
     counted = select(func.count()).select_from(Job)
+    if tenant is not None:
+        query = query.where(Job.tenant == tenant)
+        counted = counted.where(Job.tenant == tenant)
     if state is not None:
         query = query.where(Job.state == state.value)
         counted = counted.where(Job.state == state.value)
@@ -91,6 +101,12 @@ def jobs_in_state(*, session: Session, state: JobState) -> Sequence[Job]:
     return session.scalars(
         select(Job).where(Job.state == state.value).order_by(Job.created_at)
     ).all()
+
+
+def count_queued(*, session: Session, tenant: str) -> int:
+    """Jobs of the tenant waiting for a worker."""
+    counted = select(func.count()).select_from(Job)
+    return session.scalar(counted.where(Job.tenant == tenant, Job.state == "queued")) or 0
 
 
 def count_by_state(*, session: Session) -> dict[JobState, int]:

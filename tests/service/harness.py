@@ -64,9 +64,10 @@ def free_port() -> int:
 class Server:
     """`busplan serve` in a subprocess with the given environment."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> None:
         self.env = env
         self.log = log
+        self.host = host
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -82,7 +83,16 @@ class Server:
         env = {**os.environ, "SOLVER_THREADS": "1", **self.env}
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "busplan", "serve", "--port", str(self.port)],
+                [
+                    sys.executable,
+                    "-m",
+                    "busplan",
+                    "serve",
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                ],
                 cwd=ROOT,
                 env=env,
                 stdout=log,

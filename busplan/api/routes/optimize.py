@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Depends, Header, Response, status
 
+from busplan.api.auth import TenantDep, current_tenant
 from busplan.api.deps import ServiceDep, SettingsDep
 from busplan.api.errors import ApiError
 from busplan.api.params import job_params
+from busplan.api.quotas import check_queue, check_size
 from busplan.api.schemas import JobAccepted, OptimizeRequest, SyncResult
 from busplan.core import SolveParams, solve
 from busplan.io.solution_json import solution_to_dict
@@ -23,12 +25,15 @@ def optimize_async(
     response: Response,
     service: ServiceDep,
     settings: SettingsDep,
+    tenant: TenantDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
 ) -> JobAccepted:
     """Queue an optimization; 202 for a new job, 200 when an Idempotency-Key repeats one."""
+    check_size(body.problem, settings.max_trips)
     params = job_params(body, settings, limit=settings.max_time_limit)
+    check_queue(service, tenant, settings.max_queued_jobs_per_tenant)
     job, created = service.submit(
-        problem=body.problem, params=params, idempotency_key=idempotency_key
+        problem=body.problem, params=params, idempotency_key=idempotency_key, tenant=tenant
     )
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -42,9 +47,10 @@ def optimize_async(
     )
 
 
-@router.post("/optimize")
+@router.post("/optimize", dependencies=[Depends(current_tenant)])
 def optimize_now(body: OptimizeRequest, settings: SettingsDep) -> SyncResult:
     """Solve a small problem within the request (413 for bigger ones: use /optimize-async)."""
+    check_size(body.problem, settings.max_trips)
     problem = read_problem(body.problem)
     if len(problem.trips) > settings.sync_max_trips:
         raise ApiError(

@@ -7,25 +7,33 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Depends, File, UploadFile
 
+from busplan.api.auth import current_tenant
+from busplan.api.deps import SettingsDep
 from busplan.api.errors import ApiError
 from busplan.io.imports import ImportFailed, import_files
+from busplan.io.zipguard import ArchiveTooLarge, check_archive
 
 router = APIRouter(prefix="/problems", tags=["problems"])
 
 SUFFIXES = {".xlsx", ".xlsm", ".json"}
 
 
-@router.post("/import")
-def import_problem(files: Annotated[list[UploadFile], File()]) -> dict[str, Any]:
+@router.post("/import", dependencies=[Depends(current_tenant)])
+def import_problem(
+    files: Annotated[list[UploadFile], File()], settings: SettingsDep
+) -> dict[str, Any]:
     """Read uploaded workbooks (.xlsx) and route lists (.json) into one problem document.
 
     The answer has `problem` (ready for `/optimize-async`) and the parse `report`; if nothing
-    usable could be read the answer is 422 with the report.
+    usable could be read the answer is 422 with the report. A workbook that would unpack to
+    more than MAX_IMPORT_UNPACKED_BYTES is refused with 413 before it is parsed.
     """
     with tempfile.TemporaryDirectory(prefix="busplan-import-") as folder:
         paths = [_save(upload, Path(folder), n) for n, upload in enumerate(files)]
+        for path in paths:
+            _check_unpacked(path, settings.max_import_unpacked_bytes)
         try:
             imported = import_files(paths)
         except ImportFailed as exc:
@@ -46,6 +54,15 @@ def _save(upload: UploadFile, folder: Path, n: int) -> Path:
     path = folder / f"{n:03d}-{safe}{suffix}"
     path.write_bytes(upload.file.read())
     return path
+
+
+def _check_unpacked(path: Path, limit: int) -> None:
+    if path.suffix == ".json":
+        return
+    try:
+        check_archive(path, max_unpacked=limit)
+    except ArchiveTooLarge as exc:
+        raise ApiError(413, "ARCHIVE_TOO_LARGE", f"{path.name[4:]}: {exc}") from None
 
 
 def _file_errors(report: dict[str, Any]) -> list[dict[str, str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from busplan.api.auth import TenantDep
 from busplan.api.deps import ServiceDep
 from busplan.api.errors import ApiError
 from busplan.api.schemas import TaskView
@@ -15,8 +16,8 @@ READY = {TaskState.SUCCESS, TaskState.FAILURE, TaskState.REVOKED}
 
 
 @router.get("/{task_id}")
-def get_task(task_id: str, service: ServiceDep) -> TaskView:
-    found = service.task(task_id)
+def get_task(task_id: str, service: ServiceDep, tenant: TenantDep) -> TaskView:
+    found = service.task(task_id, tenant=tenant)
     if found is None:
         raise ApiError(404, "TASK_NOT_FOUND", f"no task {task_id}")
     job, info = found

@@ -39,10 +39,12 @@ class ConnectionManager:
         self._queue_size = queue_size
         self._jobs: dict[str, dict[WebSocket, _Client]] = {}
 
-    async def connect(self, websocket: WebSocket, job_id: str) -> bool:
+    async def connect(
+        self, websocket: WebSocket, job_id: str, *, subprotocol: str | None = None
+    ) -> bool:
         """Accept the socket and register it for `job_id`, held until `go_live`."""
         try:
-            await websocket.accept()
+            await websocket.accept(subprotocol)
         except Exception:
             return False
         client = _Client(websocket, job_id, asyncio.Queue(self._queue_size))
@@ -50,7 +52,7 @@ class ConnectionManager:
         self._jobs.setdefault(job_id, {})[websocket] = client
         return True
 
-    async def disconnect(self, websocket: WebSocket, job_id: str) -> None:
+    async def disconnect(self, websocket: WebSocket, job_id: str, *, code: int = 1000) -> None:
         """Forget the socket and stop its writer; idempotent."""
         client = self._jobs.get(job_id, {}).pop(websocket, None)
         if not self._jobs.get(job_id):
@@ -61,7 +63,7 @@ class ConnectionManager:
             client.writer.cancel()
         if websocket.application_state is WebSocketState.CONNECTED:
             with contextlib.suppress(Exception):
-                await websocket.close()
+                await websocket.close(code)
 
     def send(self, websocket: WebSocket, job_id: str, data: dict[str, Any]) -> bool:
         """Queue a message for one client (replies, history); False if it is gone."""

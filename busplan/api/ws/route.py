@@ -2,21 +2,27 @@
 
 On connect the client gets the job's `status` first; with `?last_seq=N` it then gets every
 logged event after N, otherwise the final `completed`/`error` at once if the job has ended.
-Live events follow. The client may send `{"action": "ping"}` (-> `pong`) and
-`{"action": "get_status"}` (-> `status`); anything else gets an `error` and the socket stays
-open. Keep-alive pings are WebSocket ping frames sent by the server (see `busplan serve`).
+Live events follow. The handshake is refused (403) for a disallowed Origin or a missing or
+wrong key (`busplan.api.ws.handshake`); another tenant's job looks like a missing one. A job
+with WS_MAX_CLIENTS_PER_JOB clients gets no more (`TOO_MANY_CLIENTS`, close 1013), and a
+client message above WS_MAX_MESSAGE_BYTES closes the socket (1009). The client may send
+`{"action": "ping"}` (-> `pong`) and `{"action": "get_status"}` (-> `status`); anything else
+gets an `error` and the socket stays open. Keep-alive pings are WebSocket ping frames sent by
+the server (see `busplan serve`).
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 from anyio import to_thread
 from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from busplan.api.deps import ManagerDep, ServiceDep
+from busplan.api.deps import ManagerDep, ServiceDep, SettingsDep
+from busplan.api.ws.handshake import admit
 from busplan.api.ws.manager import ConnectionManager
 from busplan.api.ws.messages import (
     build_error_message,
@@ -30,6 +36,8 @@ from busplan.jobs.service import JobService, update_from_event
 router = APIRouter()
 
 CLOSE_UNKNOWN_JOB = 4404
+CLOSE_TRY_LATER = 1013
+CLOSE_TOO_BIG = 1009
 
 
 @router.websocket("/ws/optimize/{job_id}")
@@ -38,28 +46,52 @@ async def watch_job(
     job_id: str,
     service: ServiceDep,
     manager: ManagerDep,
+    settings: SettingsDep,
     last_seq: Annotated[int | None, Query(ge=0)] = None,
 ) -> None:
-    if not await manager.connect(websocket, job_id):
+    admission = await admit(websocket)
+    if admission is None:
+        await websocket.close(1008)  # before accepting: the client gets HTTP 403
         return
+    if manager.get_connection_count(job_id) >= settings.ws_max_clients_per_job:
+        await _refuse_busy(websocket, job_id, settings.ws_max_clients_per_job)
+        return
+    if not await manager.connect(websocket, job_id, subprotocol=admission.subprotocol):
+        return
+    watch = _Watch(job_id, admission.tenant, settings.ws_max_message_bytes)
     try:
-        if await _catch_up(websocket, job_id, last_seq, service, manager):
+        if await _catch_up(websocket, watch, last_seq, service, manager):
             manager.go_live(websocket, job_id)
-            await _answer(websocket, job_id, service, manager)
+            await _answer(websocket, watch, service, manager)
     finally:
         await manager.disconnect(websocket, job_id)
 
 
+@dataclass(frozen=True, slots=True)
+class _Watch:
+    job_id: str
+    tenant: str
+    max_message: int
+
+
+async def _refuse_busy(websocket: WebSocket, job_id: str, limit: int) -> None:
+    await websocket.accept()
+    detail = f"this job already has {limit} WebSocket clients; retry later"
+    await websocket.send_text(json.dumps(build_error_message(job_id, "TOO_MANY_CLIENTS", detail)))
+    await websocket.close(CLOSE_TRY_LATER, "too many clients")
+
+
 async def _catch_up(
     websocket: WebSocket,
-    job_id: str,
+    watch: _Watch,
     last_seq: int | None,
     service: JobService,
     manager: ConnectionManager,
 ) -> bool:
-    """Queue status and history; False if there is no such job."""
+    """Queue status and history; False if there is no such job (for this tenant)."""
+    job_id = watch.job_id
     job = await to_thread.run_sync(service.get, job_id)
-    if job is None:
+    if job is None or job.tenant != watch.tenant:
         error = build_error_message(job_id, "JOB_NOT_FOUND", f"no job {job_id}")
         await websocket.send_text(json.dumps(error))
         await websocket.close(CLOSE_UNKNOWN_JOB, "no such job")
@@ -81,7 +113,7 @@ async def _catch_up(
 
 
 async def _answer(
-    websocket: WebSocket, job_id: str, service: JobService, manager: ConnectionManager
+    websocket: WebSocket, watch: _Watch, service: JobService, manager: ConnectionManager
 ) -> None:
     """Answer the client's requests until it goes away."""
     while True:
@@ -91,8 +123,12 @@ async def _answer(
             return
         if received["type"] == "websocket.disconnect":
             return
-        reply = await _reply(job_id, received.get("text"), service)
-        if not manager.send(websocket, job_id, reply):
+        text, data = received.get("text"), received.get("bytes")
+        if len(text or "") + len(data or b"") > watch.max_message:
+            await manager.disconnect(websocket, watch.job_id, code=CLOSE_TOO_BIG)
+            return
+        reply = await _reply(watch.job_id, text, service)
+        if not manager.send(websocket, watch.job_id, reply):
             return
 
 

@@ -8,7 +8,6 @@ too, never an empty problem.
 from __future__ import annotations
 
 import warnings
-import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -30,6 +29,10 @@ from busplan.io.import_report import FileImport, FileReport, SheetReport
 
 FIELDS = {"routes": ROUTE_FIELDS, "stops": STOP_FIELDS, "trips": TRIP_FIELDS}
 EXAMPLE_NAMES = {"routes": "I. Rutas", "stops": "II. Paradas", "trips": "III. Expedicións"}
+
+
+WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xltx", ".xltm"}
+"""What openpyxl reads; checked here because it only checks names it opens itself."""
 
 
 class WorkbookUnreadable(ValueError):
@@ -70,15 +73,21 @@ def read_workbook(path: str | Path) -> FileImport:
 def open_workbook(path: str | Path, report: FileReport) -> Workbook:
     """Open with cached formula values; openpyxl's notes on unsupported features (data
     validation, conditional formats) go to the report as warnings rather than being lost."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in WORKBOOK_SUFFIXES:
+        raise WorkbookUnreadable(f"not an Excel workbook (.xlsx): {suffix or 'no'} extension")
     try:
-        with warnings.catch_warnings(record=True) as caught:
+        # Our own handle: openpyxl leaves its file open when a damaged archive stops it.
+        with warnings.catch_warnings(record=True) as caught, Path(path).open("rb") as handle:
             warnings.simplefilter("always")
-            book = openpyxl.load_workbook(path, data_only=True)
+            book = openpyxl.load_workbook(handle, data_only=True)
     except FileNotFoundError:
         raise WorkbookUnreadable("file not found") from None
     except InvalidFileException as exc:
         raise WorkbookUnreadable(f"not an Excel workbook (.xlsx): {exc}") from None
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+    except Exception as exc:
+        # A damaged archive fails wherever openpyxl meets the damage: zip, zlib, XML parser,
+        # or its own readers (KeyError, TypeError...). All of them mean the same to the user.
         raise WorkbookUnreadable(
             f"not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}"
         ) from None
