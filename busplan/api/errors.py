@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from busplan.io.problem_json import ProblemError
-from busplan.jobs.service import IdempotencyConflict
+from busplan.jobs.service import DATABASE_UNAVAILABLE, IdempotencyConflict
 from busplan.store.states import InvalidTransition, JobNotFound
 
 PROBLEM_JSON = "application/problem+json"
@@ -84,6 +84,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(JobNotFound, _not_found)
     app.add_exception_handler(InvalidTransition, _conflict)
     app.add_exception_handler(IdempotencyConflict, _idempotency)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -146,3 +148,11 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
 async def _idempotency(request: Request, exc: Exception) -> JSONResponse:
     detail = "this Idempotency-Key was already used for a different request"
     return problem_response(request, 422, "IDEMPOTENCY_KEY_REUSED", detail)
+
+
+async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """Nothing is half-written: every write is one transaction, rolled back whole."""
+    detail = "the job database is unavailable; nothing was changed, retry shortly"
+    return problem_response(
+        request, 503, "DATABASE_UNAVAILABLE", detail, headers={"Retry-After": "5"}
+    )

@@ -12,13 +12,15 @@ import hashlib
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.documents import read_problem
@@ -30,6 +32,9 @@ from busplan.store.models import Event, Job
 from busplan.store.states import InvalidTransition, JobNotFound, JobState
 
 log = logging.getLogger(__name__)
+
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+"""What SQLAlchemy raises when the database cannot be reached (not for bad statements)."""
 
 INTERRUPTED_MESSAGE = "interrupted: the service stopped while this job was running; submit it again"
 
@@ -83,9 +88,16 @@ def update_from_event(event: Event, result: dict[str, Any] | None = None) -> Job
 
 
 class JobService:
-    def __init__(self, *, sessions: sessionmaker[Session], runner: Runner) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        runner: Runner,
+        record_retry_seconds: float = 300.0,
+    ) -> None:
         self.sessions = sessions
         self.runner = runner
+        self.record_retry_seconds = record_retry_seconds
         self._listeners: list[Listener] = []
         self._order = threading.Lock()
         """Held from appending an event to telling listeners, so they hear events in seq
@@ -250,7 +262,35 @@ class JobService:
     # -- runner events -----------------------------------------------------------------------
 
     def record(self, event: RunnerEvent) -> None:
-        """Store one runner event and tell listeners (called from the runner's thread)."""
+        """Store one runner event and tell listeners (called from the runner's thread).
+
+        While the database is unreachable a job's start and end are retried, for up to
+        `record_retry_seconds`, so that an outage delays a run's outcome instead of losing it.
+        Progress is not retried: the next update supersedes it, and its seq is only assigned
+        once it is stored, so clients see no gap.
+        """
+        if event.kind == "progress":
+            self._record(event)
+            return
+        deadline = time.monotonic() + self.record_retry_seconds
+        delay = 0.2
+        while True:
+            try:
+                self._record(event)
+                return
+            except DATABASE_UNAVAILABLE as exc:
+                if time.monotonic() + delay > deadline:
+                    raise
+                log.warning(
+                    "database unavailable, retrying %s of job %s: %s",
+                    event.kind,
+                    event.job_id,
+                    type(exc).__name__,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _record(self, event: RunnerEvent) -> None:
         if event.kind == "started":
             self._started(event)
         elif event.kind == "progress":
