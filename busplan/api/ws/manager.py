@@ -38,6 +38,9 @@ class ConnectionManager:
     def __init__(self, *, queue_size: int = 1000) -> None:
         self._queue_size = queue_size
         self._jobs: dict[str, dict[WebSocket, _Client]] = {}
+        self._encoded: tuple[dict[str, Any], str] | None = None
+        """The last message serialized and its text: one event goes to every client of a job
+        as the same dict, so it is encoded once rather than once per client."""
 
     async def connect(
         self, websocket: WebSocket, job_id: str, *, subprotocol: str | None = None
@@ -121,6 +124,11 @@ class ConnectionManager:
             return False
         return True
 
+    def _text(self, data: dict[str, Any]) -> str:
+        if self._encoded is None or self._encoded[0] is not data:
+            self._encoded = (data, json.dumps(data))
+        return self._encoded[1]
+
     async def _write(self, client: _Client) -> None:
         try:
             while True:
@@ -132,7 +140,7 @@ class ConnectionManager:
                     if seq <= client.sent_seq:
                         continue
                     client.sent_seq = seq
-                await client.websocket.send_text(json.dumps(data))
+                await client.websocket.send_text(self._text(data))
         except asyncio.CancelledError:
             raise
         except Exception:
