@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     """Largest WebSocket message a client may send."""
     ws_max_clients_per_job: int = Field(default=200, ge=1)
     """WebSocket clients one job may have on one API node."""
+    ws_ticket_seconds: float = Field(default=30.0, gt=0)
+    """How long a ticket from `POST /ws-ticket` may wait before it is used (once)."""
 
     @property
     def auth_enforced(self) -> bool:

@@ -27,7 +27,9 @@ from busplan.api.routes import (
     problems,
     tasks,
     web,
+    ws_ticket,
 )
+from busplan.api.tickets import build_ticket_book
 from busplan.api.ws import route as ws_route
 from busplan.api.ws.fanout import node_relay
 from busplan.api.ws.manager import ConnectionManager
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
         app.state.manager, app.state.metrics = manager, metrics
         app.state.keyring = KeyRing(session_factory(engine))
         app.state.rate_limiter = build_rate_limiter(settings)
+        app.state.tickets = build_ticket_book(settings)
         await to_thread.run_sync(service.start)
         try:
             yield
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
         app.include_router(module.router)
     if settings.websocket_enabled:
         app.include_router(ws_route.router)
+        app.include_router(ws_ticket.router)
     web.install(app)
     return app
 

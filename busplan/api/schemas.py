@@ -106,3 +106,8 @@ class SyncResult(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, str] = Field(default_factory=dict)
+
+
+class WsTicket(BaseModel):
+    ticket: str
+    expires_in: float = Field(description="Seconds the ticket stays valid; it works once.")

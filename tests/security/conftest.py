@@ -22,6 +22,7 @@ LIMITS = {
     "MAX_IMPORT_UNPACKED_BYTES": "2000000",
     "WS_MAX_CLIENTS_PER_JOB": "3",
     "WS_MAX_MESSAGE_BYTES": "4096",
+    "WS_TICKET_SECONDS": "2",
     "WS_ALLOWED_ORIGINS": json.dumps(["https://ops.example"]),
     "RATE_LIMIT_PER_SECOND": "1000",
     "RATE_LIMIT_BURST": "1000",

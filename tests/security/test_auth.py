@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -253,3 +256,73 @@ def test_loopback_allows_anonymous_use(database_url: str, tmp_path: Path) -> Non
             assert c.get(f"/jobs/{anonymous}").status_code == 200
     finally:
         server.stop()
+
+
+def _ticket(server: Server, key: str) -> str:
+    with client(server, key) as c:
+        r = c.post("/ws-ticket")
+    assert r.status_code == 200, r.text
+    assert r.json()["expires_in"] == 2
+    return str(r.json()["ticket"])
+
+
+async def _open_with_ticket(server: Server, job_id: str, ticket: str) -> dict[str, Any] | int:
+    """The first message, or the HTTP status of a refused handshake."""
+    url = f"{server.ws_url}/ws/optimize/{job_id}?ticket={ticket}"
+    try:
+        async with websockets.connect(url, max_size=None) as socket:
+            return await receive(socket)
+    except websockets.InvalidStatus as exc:
+        return int(exc.response.status_code)
+
+
+def test_ws_ticket_works_once(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
+    """A ticket from POST /ws-ticket opens the owner's socket once; used again it is 403."""
+    ticket = _ticket(secure, alice)
+    first = asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket))
+    assert isinstance(first, dict) and first["type"] == "status"
+    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
+
+
+def test_ws_ticket_expires(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
+    """A ticket unused for WS_TICKET_SECONDS is refused."""
+    ticket = _ticket(secure, alice)
+    time.sleep(2.5)
+    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
+
+
+def test_ws_ticket_is_bound_to_its_tenant(
+    secure: Server, bob: str, alice_job: dict[str, str]
+) -> None:
+    """Another tenant's ticket sees the job as missing; a ticket needs a key to be issued."""
+    first = asyncio.run(_open_with_ticket(secure, alice_job["job_id"], _ticket(secure, bob)))
+    assert isinstance(first, dict) and first["error_code"] == "JOB_NOT_FOUND"
+    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], "made-up")) == 403
+    with client(secure) as c:
+        assert c.post("/ws-ticket").status_code == 401
+
+
+def test_ws_ticket_shared_through_redis(tmp_path: Path) -> None:
+    """With REDIS_URL a ticket issued by one API node opens a socket on another, once."""
+    database = f"sqlite:///{tmp_path / 'tickets.db'}"
+    env = {
+        "DATABASE_URL": database,
+        "AUTH_REQUIRED": "true",
+        "REDIS_URL": "redis://127.0.0.1:6379/0",
+        "REDIS_KEY_PREFIX": f"busplan-test-{uuid.uuid4().hex[:8]}:",
+    }
+    one = Server(env, tmp_path / "one.log").start()
+    two = Server(env, tmp_path / "two.log")
+    try:
+        two.start()
+        key = create_key(database, "uma")
+        job_id = submit(one, key, SMALL)["job_id"]
+        with client(one, key) as c:
+            ticket = c.post("/ws-ticket").json()["ticket"]
+        first = asyncio.run(_open_with_ticket(two, job_id, ticket))
+        assert isinstance(first, dict) and first["type"] == "status"
+        assert asyncio.run(_open_with_ticket(one, job_id, ticket)) == 403
+        wait_done(one, key, job_id)
+    finally:
+        one.stop()
+        two.stop()
