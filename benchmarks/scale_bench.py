@@ -190,6 +190,8 @@ def main() -> int:
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 4])
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
+    # A plain SIGTERM (e.g. from `timeout`) must still stop the servers this script started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, postgres() as db, redis_server() as rurl:
