@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import random
 import signal
 import socket
 import subprocess
@@ -87,33 +86,6 @@ class Server:
             if job["status"] in states or time.monotonic() > deadline:
                 return job
             time.sleep(0.1)
-
-
-def generated_problem(trips: int, seed: int = 1) -> dict[str, Any]:
-    """`trips` Monday trips at bell times in one small town; 600 of them keep a worker busy
-    for the whole time limit."""
-    rnd = random.Random(seed)
-    out = []
-    for n in range(trips):
-        kind = rnd.choice(["entry", "exit"])
-        hour = rnd.choice([8, 9, 14, 16, 17] if kind == "entry" else [13, 14, 16, 17, 18])
-        out.append(
-            {
-                "id": f"T{n:03d}",
-                "kind": kind,
-                "time": f"{hour:02d}:{rnd.choice([0, 10, 20, 30, 40, 50]):02d}",
-                "duration_min": rnd.randint(15, 45),
-                "start": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "end": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "days": ["L"],
-            }
-        )
-    return {
-        "version": 1,
-        "name": f"generated-{trips}",
-        "trips": out,
-        "settings": {"entry_shift_min": [-10, 10], "exit_shift_min": [-10, 10], "buffer_min": 3},
-    }
 
 
 def write_json(path: Path, document: Any) -> Path:

@@ -8,8 +8,9 @@ from pathlib import Path
 import httpx
 from playwright.sync_api import Browser, Page, expect
 
+from tests.service.harness import make_problem as generated_problem
 from tests.web.conftest import new_context
-from tests.web.helpers import Server, generated_problem, write_json
+from tests.web.helpers import Server, write_json
 from tests.web.pages import run, upload
 
 # Every WebSocket the page opens is kept in window.__sockets with its address; while

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from tests.web.helpers import Server, generated_problem
+from tests.service.harness import make_problem as generated_problem
+from tests.web.helpers import Server
 
 
 def test_page_and_files_are_served(server: Server) -> None:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.web.helpers import Server, generated_problem, write_json
+from tests.service.harness import make_problem as generated_problem
+from tests.web.helpers import Server, write_json
 from tests.web.pages import upload
 
 
