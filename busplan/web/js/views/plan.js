@@ -3,8 +3,9 @@
 
 import { clockMinutes } from "../format.js";
 
-/** Spare minutes (after the empty drive and the buffer) below which a connection is tight. */
-export const TIGHT_SPARE_MIN = 2;
+/** Spare minutes (after the empty drive and the buffer) below which a connection is tight:
+ * the same rule as the PDF and Excel timetables (slack under the buffer plus 5 minutes). */
+export const TIGHT_SPARE_MIN = 5;
 
 export function tripIndex(problem) {
   return new Map((problem?.trips || []).map((t) => [t.id, t]));
