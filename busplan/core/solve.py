@@ -72,6 +72,7 @@ FLEET_SHARE = 0.5
 early, at the lower bound)."""
 DEADHEAD_SHARE = 0.9
 RESERVE_SHARE = 0.05
+STAGE_WORDS = {"fleet": "saving buses", "deadhead": "cutting deadhead", "moves": "restoring bells"}
 
 
 def solve(
@@ -194,7 +195,7 @@ def _run_stage(
         run = runner(
             SearchLimits(t0 + seconds, min(seconds, effort), params.seed, params.workers),
             reporter,
-            f"{stage} for {', '.join(ds.days)} ({size} trips)",
+            f"{STAGE_WORDS[stage]} for {', '.join(ds.days)} ({size} trips)",
             span,
         )
         if stage == "fleet":
@@ -205,7 +206,7 @@ def _run_stage(
             group.reduce_moves(run)
         done += size
         ds.seconds += time.monotonic() - t0
-        reporter.within(done / total, f"{stage}: {done} of {total} trips")
+        reporter.within(done / total, f"{STAGE_WORDS[stage]}: {done} of {total} trips done")
 
 
 def _day_plan(
