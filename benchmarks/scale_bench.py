@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,41 +36,12 @@ import psycopg
 import redis
 from psycopg import sql
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.service.harness import free_port, make_problem
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results-scale.md"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-def problem(trips: int, seed: int) -> dict[str, Any]:
-    """`trips` school trips on Monday in one small town (the service tests' generator)."""
-    rnd = random.Random(seed)
-    out = []
-    for n in range(trips):
-        kind = rnd.choice(["entry", "exit"])
-        hour = rnd.choice([8, 9, 14, 16, 17] if kind == "entry" else [13, 14, 16, 17, 18])
-        out.append(
-            {
-                "id": f"T{n:03d}",
-                "kind": kind,
-                "time": f"{hour:02d}:{rnd.choice([0, 10, 20, 30, 40, 50]):02d}",
-                "duration_min": rnd.randint(15, 45),
-                "start": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "end": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "days": ["L"],
-            }
-        )
-    return {
-        "version": 1,
-        "name": f"bench-{trips}-{seed}",
-        "trips": out,
-        "settings": {"entry_shift_min": [-10, 10], "exit_shift_min": [-10, 10], "buffer_min": 3},
-    }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager
@@ -157,7 +126,11 @@ def run_batch(api: str, jobs: int, trips: int, time_limit: float, seed: int) -> 
         ids = [
             c.post(
                 "/optimize-async",
-                json={"problem": problem(trips, seed + n), "time_limit": time_limit, "seed": 0},
+                json={
+                    "problem": make_problem(trips, seed + n),
+                    "time_limit": time_limit,
+                    "seed": 0,
+                },
             ).json()["job_id"]
             for n in range(jobs)
         ]

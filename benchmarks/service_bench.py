@@ -21,9 +21,7 @@ import asyncio
 import json
 import os
 import platform
-import random
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,35 +37,12 @@ import psycopg
 import websockets
 from psycopg import sql
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.service.harness import free_port, make_problem
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results-service.md"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def problem(trips: int, seed: int = 1) -> dict[str, Any]:
-    rnd = random.Random(seed)
-    out = []
-    for n in range(trips):
-        kind = rnd.choice(["entry", "exit"])
-        hour = rnd.choice([8, 9, 14, 16, 17] if kind == "entry" else [13, 14, 16, 17, 18])
-        out.append(
-            {
-                "id": f"T{n:04d}",
-                "kind": kind,
-                "time": f"{hour:02d}:{rnd.choice([0, 10, 20, 30, 40, 50]):02d}",
-                "duration_min": rnd.randint(15, 45),
-                "start": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "end": [42.2 + rnd.random() * 0.1, -8.7 + rnd.random() * 0.1],
-                "days": ["L"],
-            }
-        )
-    return {"version": 1, "name": f"bench-{trips}", "trips": out}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -92,7 +67,7 @@ def start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes],
 
 
 async def submissions(url: str, jobs: int, concurrency: int) -> dict[str, float]:
-    body = {"problem": problem(40), "time_limit": 2}
+    body = {"problem": make_problem(40), "time_limit": 2}
     accepted: list[str] = []
     latencies: list[float] = []
     queue: asyncio.Queue[int] = asyncio.Queue()
@@ -128,7 +103,7 @@ async def fan_out(url: str, clients: int, trips: int, time_limit: float) -> dict
     ws_base = url.replace("http://", "ws://")
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         r = await c.post(
-            "/optimize-async", json={"problem": problem(trips, 7), "time_limit": time_limit}
+            "/optimize-async", json={"problem": make_problem(trips, 7), "time_limit": time_limit}
         )
         job_id = r.json()["job_id"]
     samples: list[tuple[float, float]] = []
