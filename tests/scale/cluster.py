@@ -2,41 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import redis
-from psycopg import sql
 
 from tests.service.harness import ROOT, Server, free_port
+from tests.service.harness import postgres_database as harness_postgres_database
 
-POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 SHARED_REDIS = "redis://127.0.0.1:6379/13"
 """The machine's Redis, on a database number of its own; every test uses its own key prefix."""
 
 
-@contextmanager
-def postgres_database() -> Iterator[str]:
+def postgres_database() -> contextlib.AbstractContextManager[str]:
     """A new, empty PostgreSQL database, dropped afterwards."""
-    name = f"busplan_scale_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    return harness_postgres_database("busplan_scale")
 
 
 def drop_keys(url: str, prefix: str) -> None:

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.security.helpers import create_key
-from tests.service.conftest import _postgres_database
-from tests.service.harness import Server
+from tests.service.harness import Server, postgres_database
 
 LIMITS = {
     "AUTH_REQUIRED": "true",
@@ -38,7 +37,8 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'busplan.db'}"
         return
-    yield from _postgres_database()
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -68,4 +68,5 @@ def fresh_database(database_url: str, tmp_path_factory: pytest.TempPathFactory) 
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path_factory.mktemp('own') / 'own.db'}"
         return
-    yield from _postgres_database()
+    with postgres_database() as url:
+        yield url

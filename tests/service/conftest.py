@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from tests.service.harness import POSTGRES_ADMIN, Server
+from tests.service.harness import Server, postgres_database
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
@@ -21,20 +18,8 @@ def database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'busplan.db'}"
         return
-    yield from _postgres_database()
-
-
-def _postgres_database() -> Iterator[str]:
-    name = f"busplan_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -43,13 +28,15 @@ def own_database(database_url: str, tmp_path: Path) -> Iterator[str]:
     if database_url.startswith("sqlite"):
         yield f"sqlite:///{tmp_path / 'own.db'}"
         return
-    yield from _postgres_database()
+    with postgres_database() as url:
+        yield url
 
 
-@pytest.fixture
-def postgres_database() -> Iterator[str]:
+@pytest.fixture(name="postgres_database")
+def postgres_database_fixture() -> Iterator[str]:
     """A new PostgreSQL database for one test, dropped afterwards."""
-    yield from _postgres_database()
+    with postgres_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

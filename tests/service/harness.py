@@ -11,11 +11,16 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import websockets
+from psycopg import sql
 
 ROOT = Path(__file__).resolve().parents[2]
 FINAL = ("completed", "error")
@@ -53,6 +58,21 @@ SMALL = {"problem": make_problem(40), "time_limit": 3}
 """Solves in well under a second."""
 LONG = {"problem": make_problem(600), "time_limit": 30}
 """Keeps a worker busy for about 30 s unless it is stopped."""
+
+
+@contextmanager
+def postgres_database(prefix: str = "busplan_test") -> Iterator[str]:
+    """A new, empty database in the machine's PostgreSQL, dropped afterwards."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
 
 
 def free_port() -> int:

@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -16,65 +11,23 @@ from typing import Any
 import httpx
 import openpyxl
 
+from tests.service import harness
+
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "busplan" / "examples" / "school-day-230.json"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
+class Server(harness.Server):
     """`busplan serve` in a subprocess on a free port, with its own SQLite database."""
 
     def __init__(self, folder: Path, **env: str) -> None:
-        self.folder = folder
-        self.port = free_port()
-        self.log = folder / "server.log"
-        self.env = {
+        settings = {
             "DATABASE_URL": f"sqlite:///{folder / 'busplan.db'}",
-            "SOLVER_THREADS": "1",
             "WORKER_PROCESSES": "2",
             "CANCEL_GRACE_SECONDS": "1.0",
             **env,
         }
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self, timeout: float = 30.0) -> Server:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "busplan", "serve", "--port", str(self.port)],
-                cwd=ROOT,
-                env={**os.environ, **self.env},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {self.log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200:
-                    return self
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError(f"server not ready: {self.log.read_text()[-3000:]}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        super().__init__(settings, folder / "server.log")
 
     def get(self, path: str) -> httpx.Response:
         return httpx.get(self.url + path, timeout=30)
