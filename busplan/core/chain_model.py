@@ -40,12 +40,6 @@ class Plan:
         return int(np.abs(self.shifts).sum())
 
 
-@dataclass(frozen=True)
-class StageResult:
-    plan: Plan | None
-    optimal: bool
-
-
 class ChainModel:
     def __init__(
         self,
@@ -92,21 +86,21 @@ class ChainModel:
     def fix_buses(self, plan: Plan) -> None:
         self.model.add(self.n_connections == len(plan.arcs))
 
-    def maximize_connections(self, start: Plan, run: Runner) -> StageResult:
+    def maximize_connections(self, start: Plan, run: Runner) -> Plan | None:
         """Fewest buses. (Capping connections at the lower bound's count looks like a free
         hint but was measured to slow the search down by an order of magnitude.)"""
         self.model.maximize(self.n_connections)
         return self._solve(start, run)
 
-    def minimize_deadhead(self, start: Plan, run: Runner) -> StageResult:
+    def minimize_deadhead(self, start: Plan, run: Runner) -> Plan | None:
         self.model.minimize(self.total_deadhead)
         return self._solve(start, run)
 
-    def minimize_moved(self, start: Plan, run: Runner) -> StageResult:
+    def minimize_moved(self, start: Plan, run: Runner) -> Plan | None:
         self.model.minimize(self.total_moved)
         return self._solve(start, run)
 
-    def _solve(self, start: Plan, run: Runner) -> StageResult:
+    def _solve(self, start: Plan, run: Runner) -> Plan | None:
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         chosen = set(start.arcs)
         for a, arc in enumerate(zip(self.tails, self.heads, strict=True)):
@@ -115,14 +109,14 @@ class ChainModel:
             self.model.add_hint(var, int(start.shifts[k]))
         solver = run(self.model)
         if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return StageResult(None, False)
+            return None
         arcs = tuple(
             (int(i), int(j))
             for a, (i, j) in enumerate(zip(self.tails, self.heads, strict=True))
             if solver.boolean_value(self.used[a])
         )
         shifts = np.array([solver.value(v) for v in self.shift], np.int64)
-        return StageResult(Plan(arcs, shifts), solver.status == cp_model.OPTIMAL)
+        return Plan(arcs, shifts)
 
 
 @dataclass

@@ -84,7 +84,7 @@ class Group:
         if self.fixed_times or self.fleet_proven:
             return
         result = self.model().maximize_connections(self.plan, run)
-        for found in (result.plan, self.repaired):
+        for found in (result, self.repaired):
             if found is not None and len(found.arcs) > len(self.plan.arcs):
                 self.plan = found
                 self._model = None  # its candidates may lack the new plan's connections
@@ -104,8 +104,8 @@ class Group:
         model = self.model()
         model.fix_buses(self.plan)
         result = model.minimize_deadhead(self.plan, run)
-        if result.plan is not None and _better(result.plan, self.plan, c):
-            self.plan = result.plan
+        if result is not None and _better(result, self.plan, c):
+            self.plan = result
 
     def reduce_moves(self, run: Runner) -> None:
         """The least total |shift| for the chosen connections: exact, and quick because the
@@ -120,8 +120,8 @@ class Group:
         fixed = ChainModel(self.connections, self._arc_mask(), self.check)
         fixed.fix_buses(self.plan)
         result = fixed.minimize_moved(self.plan, run)
-        if result.plan is not None and _better(result.plan, self.plan, self.connections):
-            return result.plan
+        if result is not None and _better(result, self.plan, self.connections):
+            return result
         return self.plan
 
     def _arc_mask(self) -> BoolArray:
