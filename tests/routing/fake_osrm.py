@@ -58,6 +58,10 @@ class Action:
     """Report this data version instead of the server's."""
 
 
+Reply = tuple[int, dict[str, Any], dict[str, str] | None]
+"""HTTP status, JSON body and extra headers of one answer."""
+
+
 @dataclass
 class Request:
     service: str
@@ -139,9 +143,12 @@ class Handler(BaseHTTPRequestHandler):
         targets = _indices(query.get("destinations"), len(coords))
         state.enter(Request(service, len(coords), len(sources), len(targets)))
         try:
-            self._answer(state, service, coords, sources, targets, query)
+            reply = self._answer(state, service, coords, sources, targets, query)
         finally:
+            # Leave before the answer is written: once the client has read it, it may send its
+            # next request at once, and this thread may not have run again by then.
             state.leave()
+        self._send(*reply)
 
     def _answer(
         self,
@@ -151,36 +158,32 @@ class Handler(BaseHTTPRequestHandler):
         sources: list[int],
         targets: list[int],
         query: dict[str, str],
-    ) -> None:
+    ) -> Reply:
         action = state.next_action(service)
         time.sleep(state.delay_s + (action.delay_s if action else 0.0))
         if action and action.status:
             headers = {"Retry-After": action.retry_after} if action.retry_after else {}
-            self._send(action.status, {"message": action.message}, headers)
-            return
+            return (action.status, {"message": action.message}, headers)
         if action and action.code:
-            self._send(400, {"code": action.code, "message": action.message})
-            return
+            return (400, {"code": action.code, "message": action.message}, None)
         for n, c in enumerate(coords):
             if c in state.off_road:
-                self._send(
+                return (
                     400,
                     {
                         "code": "NoSegment",
                         "message": f"Could not find a matching segment for coordinate {n}",
                     },
+                    None,
                 )
-                return
         body: dict[str, Any]
         if service == "table":
             if len(sources) * len(targets) > state.max_table_size**2:
-                self._send(400, {"code": "TooBig", "message": "Too many table coordinates"})
-                return
+                return (400, {"code": "TooBig", "message": "Too many table coordinates"}, None)
             body = self._table(state, coords, sources, targets, query)
         elif service == "route":
             if any(c in state.unreachable for c in coords):
-                self._send(400, {"code": "NoRoute", "message": "Impossible route between points"})
-                return
+                return 400, {"code": "NoRoute", "message": "Impossible route between points"}, None
             legs = [road_seconds(a, b) for a, b in itertools.pairwise(coords)]
             metres = sum(road_metres(a, b) for a, b in itertools.pairwise(coords))
             body = {
@@ -199,12 +202,11 @@ class Handler(BaseHTTPRequestHandler):
         elif service == "nearest":
             body = {"code": "Ok", "waypoints": [{**_waypoint(coords[0]), "nodes": [1, 2]}]}
         else:
-            self._send(400, {"code": "InvalidService", "message": f"Service {service} not found!"})
-            return
+            return 400, {"code": "InvalidService", "message": f"Service {service} not found!"}, None
         version = action.data_version if action and action.data_version else state.data_version
         if version is not None:
             body["data_version"] = version
-        self._send(200, body)
+        return 200, body, None
 
     def _table(
         self,
