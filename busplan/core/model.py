@@ -88,6 +88,8 @@ class Trip:
     days: frozenset[str] = frozenset(DAYS)
     shift: Window | None = None
     """Per-trip shift window; None means the problem's setting for its kind."""
+    operator: str = ""
+    """The company that runs the trip; trips of different operators never share a bus."""
 
     def __post_init__(self) -> None:
         if self.duration_s <= 0:
@@ -112,11 +114,75 @@ class Trip:
 
 
 @dataclass(frozen=True, slots=True)
+class Depot:
+    """A garage. With depots, every bus leaves one before its first trip and returns to it."""
+
+    id: str
+    point: Point | None = None
+    name: str = ""
+    operator: str = ""
+    """The company that owns it ("" = any operator may use it)."""
+    max_buses: int | None = None
+    """Buses based here on any one day, at most."""
+
+
+@dataclass(frozen=True, slots=True)
+class FleetEntry:
+    """`count` vehicles of `seats` seats that an operator keeps at a depot."""
+
+    id: str
+    operator: str
+    depot: str
+    seats: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if self.seats <= 0 or self.count < 0:
+            raise ValueError(f"fleet {self.id}: seats must be positive and count not negative")
+
+
+@dataclass(frozen=True, slots=True)
+class Duty:
+    """Limits on one bus's day (one driver), seconds; None = no limit.
+
+    `break_after_s` / `break_s`: no stretch of driving and waiting without a pause of at least
+    `break_s` may last longer than `break_after_s`.
+    """
+
+    max_spread_s: int | None = None
+    max_drive_s: int | None = None
+    break_after_s: int | None = None
+    break_s: int | None = None
+
+    def __post_init__(self) -> None:
+        values = (self.max_spread_s, self.max_drive_s, self.break_after_s, self.break_s)
+        if any(v is not None and v <= 0 for v in values):
+            raise ValueError("duty limits must be positive")
+        if (self.break_after_s is None) != (self.break_s is None):
+            raise ValueError("break_after and break go together")
+
+    @property
+    def limited(self) -> bool:
+        return any(
+            v is not None
+            for v in (self.max_spread_s, self.max_drive_s, self.break_after_s, self.break_s)
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     entry_shift: Window = Window(-5 * 60, 5 * 60)
     exit_shift: Window = Window(-5 * 60, 10 * 60)
     buffer_s: int = 5 * 60
     """Slack added to every deadhead connection."""
+    contracts_apart: bool = False
+    """Trips of different contracts never share a bus."""
+    duty: Duty = Duty()
+    stable_week: bool = False
+    """Each trip on the same bus (same id, same vehicle) on every day it runs, as far as that
+    costs no bus on any day."""
+    max_ride_s: int | None = None
+    """Pupils' longest time on board: longer trips are reported, not refused."""
 
     def __post_init__(self) -> None:
         if self.buffer_s < 0:
@@ -132,6 +198,12 @@ class Problem:
     settings: Settings = Settings()
     name: str = ""
     travel_s: NDArray[np.int64] | None = field(default=None, repr=False)
+    depots: tuple[Depot, ...] = ()
+    fleet: tuple[FleetEntry, ...] = ()
+    depot_out_s: NDArray[np.int64] | None = field(default=None, repr=False)
+    """[d, j]: seconds from depot d to the start of trip j (orders of `depots` and `trips`)."""
+    depot_in_s: NDArray[np.int64] | None = field(default=None, repr=False)
+    """[i, d]: seconds from the end of trip i to depot d."""
 
     def __post_init__(self) -> None:
         if not self.trips:
@@ -146,6 +218,34 @@ class Problem:
             if (self.travel_s < 0).any():
                 raise ValueError("travel times must not be negative")
             self.travel_s.setflags(write=False)
+        self._check_depots()
+
+    def _check_depots(self) -> None:
+        ids = [d.id for d in self.depots]
+        if len(set(ids)) != len(ids):
+            raise ValueError("depot ids must be unique")
+        fleet_ids = [f.id for f in self.fleet]
+        if len(set(fleet_ids)) != len(fleet_ids):
+            raise ValueError("fleet ids must be unique")
+        depots = {d.id: d for d in self.depots}
+        for f in self.fleet:
+            depot = depots.get(f.depot)
+            if depot is None:
+                raise ValueError(f"fleet {f.id}: unknown depot {f.depot}")
+            if depot.operator and depot.operator != f.operator:
+                raise ValueError(f"fleet {f.id}: depot {f.depot} belongs to {depot.operator}")
+        shapes = {
+            "depot_out": (self.depot_out_s, (len(self.depots), len(self.trips))),
+            "depot_in": (self.depot_in_s, (len(self.trips), len(self.depots))),
+        }
+        for name, (matrix, shape) in shapes.items():
+            if matrix is None:
+                continue
+            if matrix.shape != shape:
+                raise ValueError(f"{name} travel matrix must be {shape[0]}x{shape[1]}")
+            if (matrix < 0).any():
+                raise ValueError("travel times must not be negative")
+            matrix.setflags(write=False)
 
     def window(self, trip: Trip) -> Window:
         """The shift window that applies to a trip."""

@@ -20,8 +20,41 @@ class PlannedTrip:
 
 @dataclass(frozen=True, slots=True)
 class Bus:
+    """One vehicle and its driver for a day. A bus id names the same vehicle on every day."""
+
     id: str
     trips: tuple[PlannedTrip, ...]
+    depot: str = ""
+    """The depot it leaves before its first trip and returns to after its last ("" = none)."""
+    vehicle: str = ""
+    """The fleet entry it is drawn from ("" = no fleet given)."""
+    seats: int | None = None
+    """The vehicle's seat count, when a fleet is given."""
+    pull_out_s: int = 0
+    """Drive from the depot to the first trip's start."""
+    pull_in_s: int = 0
+    """Drive from the last trip's end back to the depot."""
+
+    @property
+    def leaves_s(self) -> int:
+        """When the bus leaves its depot (or starts its first trip, without depots)."""
+        return self.trips[0].start_s - self.pull_out_s
+
+    @property
+    def returns_s(self) -> int:
+        """When the bus is back at its depot (or ends its last trip, without depots)."""
+        return self.trips[-1].end_s + self.pull_in_s
+
+    @property
+    def spread_s(self) -> int:
+        """The driver's day: from leaving to returning."""
+        return self.returns_s - self.leaves_s
+
+    @property
+    def drive_s(self) -> int:
+        """Time at the wheel: trips, deadhead between them, pull-out and pull-in."""
+        on_trips = sum(p.end_s - p.start_s + p.deadhead_s for p in self.trips)
+        return on_trips + self.pull_out_s + self.pull_in_s
 
 
 @dataclass(frozen=True, slots=True)
