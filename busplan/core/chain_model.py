@@ -33,8 +33,9 @@ class Plan:
     def buses(self, n: int) -> int:
         return n - len(self.arcs)
 
-    def deadhead(self, connections: Connections) -> int:
-        return int(sum(connections.travel[i, j] for i, j in self.arcs))
+    def cost(self, connections: Connections) -> int:
+        """Deadhead (pull-out and pull-in included) up to a constant per connection."""
+        return int(sum(connections.cost[i, j] for i, j in self.arcs))
 
     def moved(self) -> int:
         return int(np.abs(self.shifts).sum())
@@ -78,7 +79,7 @@ class ChainModel:
                 model.add_at_most_one(successors[k])
             if len(predecessors[k]) > 1:
                 model.add_at_most_one(predecessors[k])
-        travel = c.travel[self.tails, self.heads]
+        travel = c.cost[self.tails, self.heads]
         self.n_connections = sum(self.used)
         self.total_deadhead = cp_model.LinearExpr.weighted_sum(self.used, [int(t) for t in travel])
         self.total_moved = sum(self.moved)

@@ -35,12 +35,23 @@ class Connections:
     latest: IntArray
     travel: IntArray
     slack: IntArray
+    cost: IntArray
+    """What a connection adds to the day's deadhead, pull-out and pull-in included: its drive,
+    less the pull-in of i and the pull-out of j that it saves, plus a constant that keeps every
+    cost non-negative. With the number of connections fixed, the least total cost is the least
+    deadhead. Without depots it is the drive itself."""
 
     @classmethod
     def build(
-        cls, problem: Problem, trips: Sequence[int], travel: IntArray, compatible: BoolArray
+        cls,
+        problem: Problem,
+        trips: Sequence[int],
+        travel: IntArray,
+        compatible: BoolArray,
+        pulls: tuple[IntArray, IntArray] | None = None,
     ) -> Connections:
-        """`travel` and `compatible` (seat-compatible pairs) are indexed like `trips`."""
+        """`travel` and `compatible` (pairs that may share a bus) are indexed like `trips`;
+        `pulls` are each trip's pull-out and pull-in from its nearest usable depot."""
         ts = [problem.trips[i] for i in trips]
         windows = [problem.window(t) for t in ts]
         start = np.array([t.base_start for t in ts], np.int64)
@@ -49,14 +60,21 @@ class Connections:
         impossible = (travel >= UNREACHABLE) | ~compatible
         np.fill_diagonal(impossible, True)
         slack = np.where(impossible, NEVER, slack)
+        drive = np.where(travel >= UNREACHABLE, UNREACHABLE, travel).astype(np.int64)
+        cost = drive
+        if pulls is not None:
+            out, back = pulls
+            saved = back[:, None] + out[None, :]
+            cost = drive - saved + int(saved.max(initial=0))
         return cls(
             trips=tuple(trips),
             base_start=start,
             base_end=end,
             earliest=np.array([w.earliest for w in windows], np.int64),
             latest=np.array([w.latest for w in windows], np.int64),
-            travel=np.where(travel >= UNREACHABLE, UNREACHABLE, travel).astype(np.int64),
+            travel=drive,
             slack=slack.astype(np.int64),
+            cost=cost.astype(np.int64),
         )
 
     def __len__(self) -> int:
@@ -74,6 +92,7 @@ class Connections:
             latest=self.latest[k],
             travel=self.travel[grid],
             slack=self.slack[grid],
+            cost=self.cost[grid],
         )
 
     def feasible(self, shifts: IntArray) -> BoolArray:

@@ -56,7 +56,7 @@ class Group:
     def start(self) -> None:
         c = self.connections
         zero = np.zeros(len(c), np.int64)
-        self.plan = Plan(tuple(min_cost_cover(c.feasible(zero), c.travel)), zero)
+        self.plan = Plan(tuple(min_cost_cover(c.feasible(zero), c.cost)), zero)
         if not self.fixed_times and self.plan.buses(len(c)) > self.lower_bound:
             self.repaired = repaired_plan(c, REPAIR_ROUNDS, self.check)
             if self.large and len(self.repaired.arcs) > len(self.plan.arcs):
@@ -98,7 +98,7 @@ class Group:
         # chains (closer to official times, where connections are usually cheapest): neither
         # can need more buses than the plan, since its own connections stay feasible.
         for shifts in (self.plan.shifts, self._least_moving(run).shifts):
-            rerouted = Plan(tuple(min_cost_cover(c.feasible(shifts), c.travel)), shifts)
+            rerouted = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
             if _better(rerouted, self.plan, c):
                 self.plan = rerouted
         model = self.model()
@@ -160,8 +160,8 @@ class Group:
 
 def _better(a: Plan, b: Plan, c: Connections) -> bool:
     """Lexicographic: fewer buses, then less deadhead, then fewer moved seconds."""
-    key_a = (-len(a.arcs), a.deadhead(c), a.moved())
-    key_b = (-len(b.arcs), b.deadhead(c), b.moved())
+    key_a = (-len(a.arcs), a.cost(c), a.moved())
+    key_b = (-len(b.arcs), b.cost(c), b.moved())
     return key_a < key_b
 
 

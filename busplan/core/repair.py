@@ -33,10 +33,10 @@ def repaired_plan(connections: Connections, rounds: int, check: Callable[[], Non
     for _ in range(rounds):
         check()
         needed = np.maximum(0, -(c.slack + shifts[None, :] - shifts[:, None]))
-        wished = min_cost_cover(optimistic, c.travel + SHIFT_WEIGHT * needed)
+        wished = min_cost_cover(optimistic, c.cost + SHIFT_WEIGHT * needed)
         check()
         shifts = _earliest_shifts(c, wished)
-        plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.travel)), shifts)
+        plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
         if best is None or len(plan.arcs) > len(best.arcs):
             best = plan
     assert best is not None

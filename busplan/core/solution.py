@@ -78,6 +78,11 @@ class DayStats:
     seconds: float
     optimal: bool
     """True when the bus count is proven minimal (it equals the lower bound)."""
+    pull_s: int = 0
+    """Pull-out and pull-in driving, also counted in `deadhead_s`."""
+    unassigned: int = 0
+    fleet_used: tuple[tuple[str, int], ...] = ()
+    """Buses per fleet entry, in the fleet's order."""
 
     @property
     def gap(self) -> int:
@@ -100,3 +105,6 @@ class Solution:
     seconds: float = 0.0
     status: str = "completed"
     extra: dict[str, Any] = field(default_factory=dict)
+    stability: float | None = None
+    """Of all (trip, day) pairs, the share on that trip's most frequent bus over the week;
+    None for plans without the week rules (format version 1)."""

@@ -16,16 +16,17 @@ import numpy as np
 
 from busplan.core.bounds import fleet_lower_bound
 from busplan.core.chain_model import SearchLimits, runner
-from busplan.core.connections import Connections, IntArray
 from busplan.core.feasibility import check
-from busplan.core.flow import chains
 from busplan.core.group import Group, start_group
 from busplan.core.model import DAYS, Problem
 from busplan.core.progress import ProgressCallback, Reporter
-from busplan.core.seats import compatible_pairs, components, fits, vehicle_classes
-from busplan.core.solution import Bus, DayPlan, PlannedTrip, Solution, Unassigned
-from busplan.core.stats import day_stats
-from busplan.core.travel import TravelTimes, default_travel
+from busplan.core.rules import alone_errors, seat_interval
+from busplan.core.seats import vehicle_classes
+from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
+from busplan.core.space import TripSpace, nearest_pulls
+from busplan.core.stats import day_stats, stability
+from busplan.core.travel import TravelTimes, default_travel, depot_travel
+from busplan.core.week import WeekPlanner, operational, timed_runs
 
 
 @dataclass(frozen=True)
@@ -99,17 +100,19 @@ def _solve(
 
     reporter.phase("preprocessing", "grouping days and vehicle classes")
     day_sets = _day_sets(problem, params.days)
-    intervals = [t.seat_interval() for t in problem.trips]
+    depots = depot_travel(problem)
+    alone = {k: alone_errors(problem, k, depots) for ds in day_sets for k in ds.trips}
+    intervals = [seat_interval(problem, t) for t in problem.trips]
 
     reporter.phase("travel_matrix", "travel times between trips")
-    needed = sorted({k for ds in day_sets for k in ds.trips if fits(intervals[k])})
+    needed = sorted(k for k, errors in alone.items() if not errors)
     matrix = travel.matrix(needed, needed) if needed else np.zeros((0, 0), np.int64)
-    position = {k: p for p, k in enumerate(needed)}
+    space = TripSpace(problem, needed, matrix, intervals, nearest_pulls(problem, depots))
 
     reporter.phase("building_chains", "lower bounds and first plans")
     for n, ds in enumerate(day_sets):
         t0 = time.monotonic()
-        _build_groups(problem, ds, matrix, position, intervals, params.neighbours, reporter)
+        _build_groups(space, ds, params.neighbours, reporter)
         ds.seconds += time.monotonic() - t0
         reporter.within((n + 1) / len(day_sets), f"first plans for {', '.join(ds.days)}")
 
@@ -121,9 +124,20 @@ def _solve(
     _run_stage(groups, "moves", deadline, 1.0 - RESERVE_SHARE, params, reporter)
 
     reporter.phase("finalizing", "building timetables")
-    plans = {d: _day_plan(problem, ds, d, intervals) for ds in day_sets for d in ds.days}
-    solution = Solution(days=plans, seconds=round(time.monotonic() - started, 3))
-    violations = check(problem, solution, travel, days=plans)
+    missing: list[str] = []
+    if operational(problem):
+        week = WeekPlanner(problem, space, depots, alone)
+        for ds in sorted(day_sets, key=lambda ds: -len(ds.trips)):
+            week.add(ds.days, ds.trips, ds.groups)
+        plans, missing = week.plans()
+    else:
+        plans = {d: _day_plan(problem, d, ds, alone) for ds in day_sets for d in ds.days}
+    solution = Solution(
+        days=plans,
+        seconds=round(time.monotonic() - started, 3),
+        extra={"missing": missing} if missing else {},
+    )
+    violations = check(problem, solution, travel, days=plans, depots=depots)
     if violations:
         raise AssertionError(f"internal error, infeasible plan: {violations[:3]}")
 
@@ -146,28 +160,14 @@ def _day_sets(problem: Problem, days: tuple[str, ...] | None) -> list[DaySet]:
     return list(by_trips.values())
 
 
-def _build_groups(
-    problem: Problem,
-    ds: DaySet,
-    matrix: IntArray,
-    position: dict[int, int],
-    intervals: list[tuple[int, float]],
-    neighbours: int,
-    reporter: Reporter,
-) -> None:
-    """Split a day by vehicle components (exact) and classes (see `seats`), bound and start."""
-    fitting = [k for k in ds.trips if fits(intervals[k])]
-    for component in components([intervals[k] for k in fitting]):
-        trips = [fitting[p] for p in component]
-        where = [position[k] for k in trips]
-        conn = Connections.build(
-            problem,
-            trips,
-            matrix[np.ix_(where, where)],
-            compatible_pairs([intervals[k] for k in trips]),
-        )
+def _build_groups(space: TripSpace, ds: DaySet, neighbours: int, reporter: Reporter) -> None:
+    """Split a day into the groups no bus can mix (operators, contracts when apart, vehicle
+    components: exact), bound each, then split by vehicle class (see `seats`) and start."""
+    for trips in space.parts(ds.trips):
+        conn = space.connections(trips)
         ds.lower_bound += fleet_lower_bound(conn)
-        for cls in vehicle_classes([intervals[k] for k in trips], range(len(trips))):
+        intervals = [space.intervals[k] for k in trips]
+        for cls in vehicle_classes(intervals, range(len(trips))):
             reporter.check()
             part = conn.subset(cls) if len(cls) < len(trips) else conn
             ds.groups.append(start_group(part, neighbours, reporter.check))
@@ -209,44 +209,12 @@ def _run_stage(
         reporter.within(done / total, f"{STAGE_WORDS[stage]}: {done} of {total} trips done")
 
 
-def _day_plan(
-    problem: Problem, ds: DaySet, day: str, intervals: list[tuple[int, float]]
-) -> DayPlan:
-    runs: list[tuple[PlannedTrip, ...]] = []
-    for group in ds.groups:
-        c, plan = group.connections, group.plan
-        for chain in chains(len(c), list(plan.arcs)):
-            trips = []
-            for n, p in enumerate(chain):
-                shift = int(plan.shifts[p])
-                deadhead = int(c.travel[chain[n - 1], p]) if n else 0
-                trips.append(
-                    PlannedTrip(
-                        problem.trips[c.trips[p]].id,
-                        shift,
-                        int(c.base_start[p]) + shift,
-                        int(c.base_end[p]) + shift,
-                        deadhead,
-                    )
-                )
-            runs.append(tuple(trips))
-    runs.sort(key=lambda r: (r[0].start_s, r[0].trip_id))
+def _day_plan(problem: Problem, day: str, ds: DaySet, alone: dict[int, list[str]]) -> DayPlan:
+    runs = timed_runs(problem, ds.groups)
     width = max(2, len(str(len(runs))))
     buses = tuple(Bus(f"B{n + 1:0{width}d}", r) for n, r in enumerate(runs))
-    unassigned = tuple(
-        Unassigned(problem.trips[k].id, _unfit_reason(problem, k))
-        for k in ds.trips
-        if not fits(intervals[k])
-    )
+    unassigned = tuple(Unassigned(problem.trips[k].id, alone[k][0]) for k in ds.trips if alone[k])
     return DayPlan(day, buses, unassigned, same_as=ds.days[0] if day != ds.days[0] else None)
-
-
-def _unfit_reason(problem: Problem, k: int) -> str:
-    t = problem.trips[k]
-    return (
-        f"no vehicle fits: needs {t.seats} seats, contract allows "
-        f"{t.vehicle_seats.min or 'any'} to {t.vehicle_seats.max or 'any'}"
-    )
 
 
 def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) -> Solution:
@@ -254,7 +222,15 @@ def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) ->
     for ds in day_sets:
         for d in ds.days:
             plan = solution.days[d]
-            stats = day_stats(plan.buses, len(ds.trips), ds.lower_bound, ds.seconds)
+            stats = day_stats(
+                plan.buses,
+                len(ds.trips),
+                ds.lower_bound,
+                ds.seconds,
+                unassigned=len(plan.unassigned),
+                fleet=[f.id for f in problem.fleet],
+            )
             days[d] = DayPlan(plan.day, plan.buses, plan.unassigned, stats, plan.same_as)
     ordered = {d: days[d] for d in DAYS if d in days}
-    return Solution(ordered, solution.seconds, solution.status, solution.extra)
+    week = stability(ordered) if operational(problem) else None
+    return Solution(ordered, solution.seconds, solution.status, solution.extra, week)

@@ -53,6 +53,11 @@ class EstimateSettings:
     detour_factor: float = 1.35
     speed_kmh: float = 35.0
 
+    def seconds(self, km: NDArray[np.float64]) -> NDArray[np.int64]:
+        """Straight-line km to estimated driving seconds (whole minutes, rounded up)."""
+        minutes = np.ceil(km * self.detour_factor / self.speed_kmh * 60.0 - 1e-9)
+        return np.asarray(minutes.astype(np.int64) * 60, np.int64)
+
     def __post_init__(self) -> None:
         if not (self.detour_factor >= 1.0 and math.isfinite(self.detour_factor)):
             raise ValueError("detour factor must be a finite number of at least 1")
@@ -96,8 +101,7 @@ class EstimatedTravel:
         ends = np.array([[p.lat, p.lon] for p in (trip_end(trips[i]) for i in sources)], float)
         starts = np.array([[p.lat, p.lon] for p in (trip_start(trips[j]) for j in targets)], float)
         km = haversine_km(ends.reshape(-1, 2), starts.reshape(-1, 2))
-        minutes = np.ceil(km * self.settings.detour_factor / self.settings.speed_kmh * 60.0 - 1e-9)
-        return (minutes.astype(np.int64) * 60).reshape(len(sources), len(targets))
+        return self.settings.seconds(km).reshape(len(sources), len(targets))
 
 
 def default_travel(problem: Problem, estimate: EstimateSettings | None = None) -> TravelTimes:
@@ -105,3 +109,34 @@ def default_travel(problem: Problem, estimate: EstimateSettings | None = None) -
     if problem.travel_s is not None:
         return MatrixTravel(problem.travel_s)
     return EstimatedTravel(problem, estimate or EstimateSettings())
+
+
+@dataclass(frozen=True)
+class DepotTravel:
+    """Pull-out and pull-in seconds: `out_s[d, j]` from depot d to the start of trip j,
+    `in_s[i, d]` from the end of trip i back to depot d (orders of `depots` and `trips`)."""
+
+    out_s: NDArray[np.int64]
+    in_s: NDArray[np.int64]
+
+
+def depot_travel(problem: Problem, estimate: EstimateSettings | None = None) -> DepotTravel:
+    """The problem's own depot matrices when it has them, else the built-in estimate from the
+    depots' coordinates (the same estimate as between trips)."""
+    n, d = len(problem.trips), len(problem.depots)
+    if problem.depot_out_s is not None and problem.depot_in_s is not None:
+        return DepotTravel(problem.depot_out_s, problem.depot_in_s)
+    if d == 0:
+        return DepotTravel(np.zeros((0, n), np.int64), np.zeros((n, 0), np.int64))
+    settings = estimate or EstimateSettings()
+    places = []
+    for depot in problem.depots:
+        if depot.point is None:
+            raise ValueError(f"depot {depot.id} has no coordinates and the problem no depot times")
+        places.append([depot.point.lat, depot.point.lon])
+    here = np.array(places, float)
+    starts = np.array([[p.lat, p.lon] for p in map(trip_start, problem.trips)], float)
+    ends = np.array([[p.lat, p.lon] for p in map(trip_end, problem.trips)], float)
+    return DepotTravel(
+        settings.seconds(haversine_km(here, starts)), settings.seconds(haversine_km(ends, here))
+    )

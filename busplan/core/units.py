@@ -47,6 +47,23 @@ def parse_clock(value: str | int | float) -> int:
     return hours * 3600 + minutes * 60 + seconds
 
 
+_TIMELINE = re.compile(r"^\s*(-?)(\d{2,}):(\d{2})(?::(\d{2}))?\s*$")
+
+
+def parse_timeline(value: str) -> int:
+    """The inverse of `format_clock`: a planned time, which may lie before midnight ("-00:10")
+    or past it ("24:10") when a trip is shifted across the day's edge."""
+    match = _TIMELINE.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a planned time (expected HH:MM or HH:MM:SS)")
+    sign, *parts = match.groups()
+    hours, minutes, seconds = (int(g) if g else 0 for g in parts)
+    if minutes > 59 or seconds > 59 or hours > 47:
+        raise ValueError(f'"{value}" is not a planned time')
+    total = hours * 3600 + minutes * 60 + seconds
+    return -total if sign else total
+
+
 def format_clock(seconds: int) -> str:
     """Seconds since midnight to "HH:MM", or "HH:MM:SS" when not on a whole minute.
 

@@ -1,4 +1,4 @@
-"""Problem JSON (format version 1) to the immutable model, with every input error reported.
+"""Problem JSON (format versions 1 and 2) to the immutable model, with every input error reported.
 
 Validation does not stop at the first error: the loader walks the whole document and raises one
 `ProblemError` listing each error with its JSON path, so a user fixes a file in one pass.
@@ -15,10 +15,25 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from busplan.core.model import DAYS, Kind, Point, Problem, SeatRange, Settings, Stop, Trip, Window
+from busplan.core.model import (
+    DAYS,
+    Depot,
+    Duty,
+    FleetEntry,
+    Kind,
+    Point,
+    Problem,
+    SeatRange,
+    Settings,
+    Stop,
+    Trip,
+    Window,
+)
 from busplan.core.units import minutes_to_seconds, parse_clock
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""The newest format this loader reads and the solver writes; version 1 files stay valid."""
+VERSIONS = (1, 2)
 T = TypeVar("T")
 
 
@@ -85,26 +100,21 @@ def parse_problem(data: Any) -> Problem:
     errors = _Errors()
     if not isinstance(data, dict):
         raise ProblemError([FieldError("$", "a problem is a JSON object with a trips list")])
-    version = data.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        errors.add("version", f"unsupported format version {version!r} (expected 1)")
-    settings = _settings(data.get("settings", {}), errors)
+    version = data.get("version", 1)
+    if version not in VERSIONS:
+        errors.add("version", f"unsupported format version {version!r} (expected 1 or 2)")
+    settings = _settings(data.get("settings", {}), errors, version == 2)
     raw_trips = data.get("trips")
-    trips: list[Trip] = []
     if not isinstance(raw_trips, list) or not raw_trips:
         errors.add("trips", "must be a non-empty list of trips")
         raw_trips = []
-    seen: dict[str, int] = {}
-    for n, raw in enumerate(raw_trips):
-        trip = _trip(raw, f"trips[{n}]", errors)
-        if trip is None:
-            continue
-        if trip.id in seen:
-            errors.add(f"trips[{n}].id", f'duplicate id "{trip.id}" (also trips[{seen[trip.id]}])')
-            continue
-        seen[trip.id] = n
-        trips.append(trip)
+    trips = _trips(raw_trips, errors)
+    depots = _depots(data.get("depots", []), errors)
+    fleet = _fleet(data.get("fleet", []), {d.id: d for d in depots}, errors)
     travel = _travel(data.get("travel"), len(raw_trips), errors)
+    depot_out, depot_in = _depot_travel(data.get("travel"), len(depots), len(raw_trips), errors)
+    if depots and depot_out is None and any(d.point is None for d in depots):
+        errors.add("depots", "need lat and lon unless travel gives depot_out_min and depot_in_min")
     if travel is None and "travel" not in data:
         for n, raw in enumerate(raw_trips):
             if (
@@ -118,10 +128,37 @@ def parse_problem(data: Any) -> Problem:
     if errors.items:
         raise ProblemError(errors.items)
     name = data.get("name")
-    return Problem(tuple(trips), settings, str(name) if name is not None else "", travel)
+    try:
+        return Problem(
+            tuple(trips),
+            settings,
+            str(name) if name is not None else "",
+            travel,
+            tuple(depots),
+            tuple(fleet),
+            depot_out,
+            depot_in,
+        )
+    except ValueError as exc:
+        raise ProblemError([FieldError("$", str(exc))]) from None
 
 
-def _settings(raw: Any, errors: _Errors) -> Settings:
+def _trips(raw_trips: list[Any], errors: _Errors) -> list[Trip]:
+    trips: list[Trip] = []
+    seen: dict[str, int] = {}
+    for n, raw in enumerate(raw_trips):
+        trip = _trip(raw, f"trips[{n}]", errors)
+        if trip is None:
+            continue
+        if trip.id in seen:
+            errors.add(f"trips[{n}].id", f'duplicate id "{trip.id}" (also trips[{seen[trip.id]}])')
+            continue
+        seen[trip.id] = n
+        trips.append(trip)
+    return trips
+
+
+def _settings(raw: Any, errors: _Errors, version_2: bool) -> Settings:
     if not isinstance(raw, dict):
         errors.add("settings", "must be an object")
         return Settings()
@@ -132,7 +169,114 @@ def _settings(raw: Any, errors: _Errors) -> Settings:
     if "buffer_min" in raw:
         value = _number(raw["buffer_min"], "settings.buffer_min", errors, minimum=0.0)
         buffer_s = minutes_to_seconds(value) if value is not None else buffer_s
-    return Settings(entry or default.entry_shift, exit_ or default.exit_shift, buffer_s)
+    flags = {}
+    for key, fallback in (("contracts_apart", False), ("stable_week", version_2)):
+        value = raw.get(key, fallback)
+        if not isinstance(value, bool):
+            errors.add(f"settings.{key}", f"{json.dumps(value)} is not true or false")
+            value = fallback
+        flags[key] = value
+    max_ride = raw.get("max_ride_min")
+    ride = None if max_ride is None else _number(max_ride, "settings.max_ride_min", errors, 1.0)
+    return Settings(
+        entry or default.entry_shift,
+        exit_ or default.exit_shift,
+        buffer_s,
+        contracts_apart=flags["contracts_apart"],
+        duty=_duty(raw.get("duty"), errors),
+        stable_week=flags["stable_week"],
+        max_ride_s=None if ride is None else minutes_to_seconds(ride),
+    )
+
+
+DUTY_FIELDS = ("max_spread_min", "max_drive_min", "break_after_min", "break_min")
+
+
+def _duty(raw: Any, errors: _Errors) -> Duty:
+    if raw is None:
+        return Duty()
+    if not isinstance(raw, dict):
+        errors.add("settings.duty", f"must be an object with {', '.join(DUTY_FIELDS)}")
+        return Duty()
+    limits: list[int | None] = []
+    for key in DUTY_FIELDS:
+        value = raw.get(key)
+        minutes = None if value is None else _number(value, f"settings.duty.{key}", errors, 1.0)
+        limits.append(None if minutes is None else minutes_to_seconds(minutes))
+    if (limits[2] is None) != (limits[3] is None):
+        errors.add(
+            "settings.duty", "break_after_min and break_min are given together or not at all"
+        )
+        return Duty()
+    return Duty(*limits)
+
+
+def _text_id(raw: Any, path: str, errors: _Errors) -> str:
+    if not isinstance(raw, str | int) or isinstance(raw, bool) or str(raw) == "":
+        errors.add(path, "missing or empty")
+        return ""
+    return str(raw)
+
+
+def _depots(raw: Any, errors: _Errors) -> list[Depot]:
+    if not isinstance(raw, list):
+        errors.add("depots", "must be a list of depots")
+        return []
+    depots: list[Depot] = []
+    for n, d in enumerate(raw):
+        path = f"depots[{n}]"
+        if not isinstance(d, dict):
+            errors.add(path, "a depot is an object with an id")
+            continue
+        before = len(errors.items)
+        depot_id = _text_id(d.get("id"), f"{path}.id", errors)
+        point = None
+        if d.get("lat") is not None or d.get("lon") is not None:
+            point = _lat_lon(
+                d.get("lat"), d.get("lon"), (f"{path}.lat", f"{path}.lon"), path, errors
+            )
+        cap = d.get("max_buses")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 0):
+            errors.add(f"{path}.max_buses", f"{json.dumps(cap)} is not a whole number of buses")
+        if any(x.id == depot_id for x in depots):
+            errors.add(f"{path}.id", f'duplicate depot id "{depot_id}"')
+        if len(errors.items) == before:
+            operator = str(d.get("operator") or "")
+            depots.append(Depot(depot_id, point, str(d.get("name", "")), operator, cap))
+    return depots
+
+
+def _fleet(raw: Any, depots: dict[str, Depot], errors: _Errors) -> list[FleetEntry]:
+    if not isinstance(raw, list):
+        errors.add("fleet", "must be a list of fleet entries")
+        return []
+    fleet: list[FleetEntry] = []
+    for n, f in enumerate(raw):
+        path = f"fleet[{n}]"
+        if not isinstance(f, dict):
+            errors.add(path, "a fleet entry is an object with id, operator, depot, seats, count")
+            continue
+        before = len(errors.items)
+        entry_id = _text_id(f.get("id"), f"{path}.id", errors)
+        operator = str(f.get("operator") or "")
+        depot = _text_id(f.get("depot"), f"{path}.depot", errors)
+        if depot and depot not in depots:
+            errors.add(f"{path}.depot", f'"{depot}" is not one of the depots')
+        elif depot and depots[depot].operator and depots[depot].operator != operator:
+            errors.add(f"{path}.depot", f"{depot} belongs to {depots[depot].operator}")
+        numbers: dict[str, Any] = {}
+        for key, least in (("seats", 1), ("count", 0)):
+            value = f.get(key)
+            if isinstance(value, bool) or not isinstance(value, int) or value < least:
+                errors.add(
+                    f"{path}.{key}", f"{json.dumps(value)} must be a whole number >= {least}"
+                )
+            numbers[key] = value
+        if any(x.id == entry_id for x in fleet):
+            errors.add(f"{path}.id", f'duplicate fleet id "{entry_id}"')
+        if len(errors.items) == before:
+            fleet.append(FleetEntry(entry_id, operator, depot, numbers["seats"], numbers["count"]))
+    return fleet
 
 
 def _window(raw: Any, path: str, errors: _Errors) -> Window | None:
@@ -240,6 +384,7 @@ def _trip(raw: Any, path: str, errors: _Errors) -> Trip | None:
         contract=str(raw.get("contract", "")),
         days=frozenset(days),
         shift=shift,
+        operator=str(raw.get("operator") or ""),
     )
 
 
@@ -300,24 +445,51 @@ def _travel(raw: Any, n: int, errors: _Errors) -> np.ndarray | None:
     if not isinstance(raw, dict) or "minutes" not in raw:
         errors.add("travel", 'must be an object with a "minutes" matrix')
         return None
-    rows = raw["minutes"]
+    return _minutes(raw["minutes"], "travel.minutes", (n, "trip"), (n, "trip"), errors)
+
+
+def _depot_travel(
+    raw: Any, depots: int, trips: int, errors: _Errors
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """`depot_out_min` (depot x trip) and `depot_in_min` (trip x depot): both or neither."""
+    if not isinstance(raw, dict):
+        return None, None
+    given = [k for k in ("depot_out_min", "depot_in_min") if raw.get(k) is not None]
+    if len(given) == 1:
+        errors.add(f"travel.{given[0]}", "depot_out_min and depot_in_min are given together")
+    if len(given) != 2:
+        return None, None
+    out = _minutes(
+        raw["depot_out_min"], "travel.depot_out_min", (depots, "depot"), (trips, "trip"), errors
+    )
+    back = _minutes(
+        raw["depot_in_min"], "travel.depot_in_min", (trips, "trip"), (depots, "depot"), errors
+    )
+    return out, back
+
+
+def _minutes(
+    rows: Any, path: str, shape: tuple[int, str], columns: tuple[int, str], errors: _Errors
+) -> np.ndarray | None:
+    """A matrix of travel minutes with one row per `shape` item and one entry per `columns` item,
+    in seconds."""
+    n, what = shape
+    m, of = columns
     if not isinstance(rows, list) or len(rows) != n:
-        errors.add("travel.minutes", f"must have one row per trip ({n})")
+        errors.add(path, f"must have one row per {what} ({n})")
         return None
     for r, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != n:
-            errors.add(f"travel.minutes[{r}]", f"must have one entry per trip ({n})")
+        if not isinstance(row, list) or len(row) != m:
+            errors.add(f"{path}[{r}]", f"must have one entry per {of} ({m})")
             return None
     try:
-        matrix = np.array(rows, dtype=float)
+        matrix = np.array(rows, dtype=float).reshape(n, m)
     except (TypeError, ValueError):
-        errors.add("travel.minutes", "entries must be numbers")
+        errors.add(path, "entries must be numbers")
         return None
     bad = np.argwhere(~np.isfinite(matrix) | (matrix < 0))
     for r, c in bad[:20]:
-        errors.add(
-            f"travel.minutes[{r}][{c}]", f"{rows[r][c]!r} is not a travel time (minutes >= 0)"
-        )
+        errors.add(f"{path}[{r}][{c}]", f"{rows[r][c]!r} is not a travel time (minutes >= 0)")
     if len(bad):
         return None
     seconds: np.ndarray = np.rint(matrix * 60).astype(np.int64)

@@ -1,4 +1,5 @@
-"""Solution JSON (format version 1): written by the solver, read back for checking and export."""
+"""Solution JSON (format versions 1 and 2): written by the solver, read back for checking and
+export. A plan of a version 2 problem (depots, fleet, week) is written as version 2."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from busplan.core.solution import Bus, DayPlan, DayStats, PlannedTrip, Solution, Unassigned
-from busplan.core.units import format_clock, minutes_to_seconds, parse_clock, seconds_to_minutes
+from busplan.core.stats import day_stats
+from busplan.core.units import format_clock, minutes_to_seconds, parse_timeline, seconds_to_minutes
 from busplan.io.problem_json import FORMAT_VERSION, FieldError, ProblemError
 
 
@@ -26,33 +28,55 @@ def solution_to_dict(solution: Solution) -> dict[str, Any]:
             "abs_shift_min": seconds_to_minutes(sum(s.abs_shift_s for s in totals)),
             "optimal_days": sum(1 for s in totals if s.optimal),
         }
-    out: dict[str, Any] = {"version": FORMAT_VERSION, "status": solution.status, "days": days}
+    if solution.stability is not None:
+        stats["stability"] = round(solution.stability, 4)
+    version = FORMAT_VERSION if _operational(solution) else 1
+    out: dict[str, Any] = {"version": version, "status": solution.status, "days": days}
     out["stats"] = stats
     if solution.extra:
         out["extra"] = solution.extra
     return out
 
 
+def _operational(solution: Solution) -> bool:
+    """Whether the plan carries format version 2 figures (depots, vehicles, the week)."""
+    buses = (b for p in solution.days.values() for b in p.buses)
+    return solution.stability is not None or any(b.depot or b.vehicle for b in buses)
+
+
+def _bus_to_dict(bus: Bus) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": bus.id}
+    if bus.depot:
+        out["depot"] = bus.depot
+    if bus.vehicle:
+        out |= {"vehicle": bus.vehicle, "seats": bus.seats}
+    out |= {
+        "first_start": format_clock(bus.trips[0].start_s),
+        "last_end": format_clock(bus.trips[-1].end_s),
+    }
+    if bus.depot:
+        out |= {
+            "pull_out_min": seconds_to_minutes(bus.pull_out_s),
+            "pull_in_min": seconds_to_minutes(bus.pull_in_s),
+            "spread_min": seconds_to_minutes(bus.spread_s),
+            "drive_min": seconds_to_minutes(bus.drive_s),
+        }
+    out["trips"] = [
+        {
+            "id": p.trip_id,
+            "start": format_clock(p.start_s),
+            "end": format_clock(p.end_s),
+            "shift_min": seconds_to_minutes(p.shift_s),
+            "deadhead_min": seconds_to_minutes(p.deadhead_s),
+        }
+        for p in bus.trips
+    ]
+    return out
+
+
 def _day_to_dict(plan: DayPlan) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "buses": [
-            {
-                "id": bus.id,
-                "first_start": format_clock(bus.trips[0].start_s),
-                "last_end": format_clock(bus.trips[-1].end_s),
-                "trips": [
-                    {
-                        "id": p.trip_id,
-                        "start": format_clock(p.start_s),
-                        "end": format_clock(p.end_s),
-                        "shift_min": seconds_to_minutes(p.shift_s),
-                        "deadhead_min": seconds_to_minutes(p.deadhead_s),
-                    }
-                    for p in bus.trips
-                ],
-            }
-            for bus in plan.buses
-        ],
+        "buses": [_bus_to_dict(bus) for bus in plan.buses],
         "unassigned": [{"id": u.trip_id, "reason": u.reason} for u in plan.unassigned],
     }
     if plan.stats:
@@ -73,6 +97,9 @@ def stats_to_dict(s: DayStats) -> dict[str, Any]:
         "abs_shift_min": seconds_to_minutes(s.abs_shift_s),
         "max_abs_shift_min": seconds_to_minutes(s.max_abs_shift_s),
         "shifted_trips": s.shifted_trips,
+        **({"pull_min": seconds_to_minutes(s.pull_s)} if s.pull_s else {}),
+        **({"unassigned": s.unassigned} if s.unassigned else {}),
+        **({"fleet_used": dict(s.fleet_used)} if s.fleet_used else {}),
         "trips_per_bus": {
             "min": s.trips_per_bus_min,
             "median": s.trips_per_bus_median,
@@ -107,7 +134,8 @@ def load_solution(path: str | Path) -> Solution:
 
 
 def parse_solution(data: Any) -> Solution:
-    """Read the plan part of a solution (buses and their timed trips); stats are recomputed."""
+    """Read a solution. Day stats are recomputed from the buses; only what the buses cannot
+    tell (the lower bound, the solve time) is taken from the file's stats."""
     errors: list[FieldError] = []
     days_raw = data.get("days") if isinstance(data, dict) else None
     if not isinstance(days_raw, dict):
@@ -119,7 +147,19 @@ def parse_solution(data: Any) -> Solution:
             days[day] = plan
     if errors:
         raise SolutionError(errors)
-    return Solution(days)
+    stats: dict[str, Any] = data["stats"] if isinstance(data.get("stats"), dict) else {}
+    seconds = stats.get("seconds", 0.0)
+    stability: Any = stats.get("stability")
+    return Solution(
+        days,
+        float(seconds) if _is_number(seconds) else 0.0,
+        str(data.get("status", "completed")),
+        stability=float(stability) if _is_number(stability) else None,
+    )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _day(day: str, raw: Any, path: str, errors: list[FieldError]) -> DayPlan | None:
@@ -133,7 +173,7 @@ def _day(day: str, raw: Any, path: str, errors: list[FieldError]) -> DayPlan | N
             errors.append(FieldError(where, "a bus has an id and a list of trips"))
             continue
         trips = [_planned(t, f"{where}.trips[{n}]", errors) for n, t in enumerate(bus["trips"])]
-        buses.append(Bus(str(bus.get("id", f"#{b + 1}")), tuple(t for t in trips if t)))
+        buses.append(_bus(bus, b, tuple(t for t in trips if t), where, errors))
     unassigned = []
     for n, u in enumerate(raw.get("unassigned", [])):
         trip_id = u.get("id") if isinstance(u, dict) else u
@@ -142,7 +182,52 @@ def _day(day: str, raw: Any, path: str, errors: list[FieldError]) -> DayPlan | N
             continue
         reason = u.get("reason", "") if isinstance(u, dict) else ""
         unassigned.append(Unassigned(trip_id, str(reason)))
-    return DayPlan(day, tuple(buses), tuple(unassigned))
+    return DayPlan(
+        day,
+        tuple(buses),
+        tuple(unassigned),
+        _stats(raw.get("stats"), tuple(buses), len(unassigned)),
+        raw.get("same_as") if isinstance(raw.get("same_as"), str) else None,
+    )
+
+
+def _stats(raw: Any, buses: tuple[Bus, ...], unassigned: int) -> DayStats | None:
+    """The day's figures from its buses, with the bound and time the file states."""
+    if not isinstance(raw, dict) or not _is_number(raw.get("lower_bound")):
+        return None
+    trips = sum(len(b.trips) for b in buses) + unassigned
+    seconds = raw.get("seconds", 0.0)
+    fleet = list(raw["fleet_used"]) if isinstance(raw.get("fleet_used"), dict) else []
+    return day_stats(
+        buses,
+        trips,
+        int(raw["lower_bound"]),
+        float(seconds) if _is_number(seconds) else 0.0,
+        unassigned=unassigned,
+        fleet=fleet,
+    )
+
+
+def _bus(
+    raw: dict[str, Any], n: int, trips: tuple[PlannedTrip, ...], path: str, errors: list[FieldError]
+) -> Bus:
+    pulls = []
+    for key in ("pull_out_min", "pull_in_min"):
+        value = raw.get(key, 0)
+        if not _is_number(value):
+            errors.append(FieldError(f"{path}.{key}", f"{json.dumps(value)} is not a number"))
+            value = 0
+        pulls.append(minutes_to_seconds(value))
+    seats = raw.get("seats")
+    return Bus(
+        str(raw.get("id", f"#{n + 1}")),
+        trips,
+        depot=str(raw.get("depot") or ""),
+        vehicle=str(raw.get("vehicle") or ""),
+        seats=seats if isinstance(seats, int) and not isinstance(seats, bool) else None,
+        pull_out_s=pulls[0],
+        pull_in_s=pulls[1],
+    )
 
 
 def _planned(raw: Any, path: str, errors: list[FieldError]) -> PlannedTrip | None:
@@ -150,8 +235,8 @@ def _planned(raw: Any, path: str, errors: list[FieldError]) -> PlannedTrip | Non
         errors.append(FieldError(path, "a planned trip has an id"))
         return None
     try:
-        start = parse_clock(raw["start"])
-        end = parse_clock(raw["end"])
+        start = parse_timeline(raw["start"])
+        end = parse_timeline(raw["end"])
     except (KeyError, ValueError) as exc:
         errors.append(FieldError(path, f"start and end must be times of day ({exc})"))
         return None

@@ -1,0 +1,460 @@
+"""From each day's chains to the week an operator runs (format version 2).
+
+Days are taken from the largest to the smallest. A day's chains are first re-chosen so that, at
+the same number of buses and the same shifts, as many connections as possible join trips that
+already share a bus on a bigger day (stability before deadhead); chains that break a duty limit
+are then cut into the fewest pieces that keep it; each chain finally takes the bus id whose trips
+it shares most (a maximum-weight matching), or a new one. Once every day is labelled, one
+vehicle (fleet entry, hence depot) is chosen per bus id for the whole week by CP-SAT, within the
+fleet counts and depot capacities of every day, at the least pull-out and pull-in. Trips for
+which no vehicle is left are planned on a bus of their own where a vehicle is free that day, and
+otherwise left unassigned with the rule that stopped them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+from ortools.sat.python import cp_model
+
+from busplan.core.chain_model import Plan
+from busplan.core.flow import chains, min_cost_cover
+from busplan.core.group import Group
+from busplan.core.model import FleetEntry, Problem, Trip
+from busplan.core.rules import Timed, bus_key, depots_for, duty_errors, entry_fits, seat_interval
+from busplan.core.solution import Bus, DayPlan, PlannedTrip, Unassigned
+from busplan.core.space import TripSpace
+from busplan.core.travel import DepotTravel
+
+Run = tuple[PlannedTrip, ...]
+"""One bus's trips on one day, in order."""
+
+REJOIN_ROUNDS = 4
+BLOCK_GAP_S = 90 * 60
+"""A wait this long separates blocks of a school day (the morning runs from the midday ones)."""
+ASSIGN_EFFORT = 5.0
+"""Deterministic seconds for choosing the vehicles of the week (a small model: it is usually
+proven optimal in well under a second)."""
+
+
+def operational(problem: Problem) -> bool:
+    """Whether any rule of format version 2 applies, so the week planner is needed."""
+    s = problem.settings
+    return bool(
+        problem.depots
+        or problem.fleet
+        or s.duty.limited
+        or s.stable_week
+        or s.contracts_apart
+        or any(t.operator for t in problem.trips)
+    )
+
+
+def timed_runs(problem: Problem, groups: Sequence[Group]) -> list[Run]:
+    """Each group's chains as timed trips, ordered by their first start."""
+    runs: list[Run] = []
+    for group in groups:
+        c, plan = group.connections, group.plan
+        for chain in chains(len(c), list(plan.arcs)):
+            trips = []
+            for n, p in enumerate(chain):
+                shift = int(plan.shifts[p])
+                deadhead = int(c.travel[chain[n - 1], p]) if n else 0
+                trips.append(
+                    PlannedTrip(
+                        problem.trips[c.trips[p]].id,
+                        shift,
+                        int(c.base_start[p]) + shift,
+                        int(c.base_end[p]) + shift,
+                        deadhead,
+                    )
+                )
+            runs.append(tuple(trips))
+    runs.sort(key=lambda r: (r[0].start_s, r[0].trip_id))
+    return runs
+
+
+@dataclass
+class Label:
+    """A bus id: one vehicle all week, and the trips it has run so far."""
+
+    key: tuple[str, str]
+    low: float
+    high: float
+    runs: dict[str, Run] = field(default_factory=dict)
+
+
+@dataclass
+class WeekPlanner:
+    problem: Problem
+    space: TripSpace
+    depots: DepotTravel
+    alone: dict[int, list[str]]
+    """Why a trip cannot run even alone (empty when it can)."""
+    labels: list[Label] = field(default_factory=list)
+    label_of: dict[str, int] = field(default_factory=dict)
+    """Trip id -> the bus id it first ran on."""
+    days: list[tuple[list[str], tuple[int, ...]]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.index = {t.id: k for k, t in enumerate(self.problem.trips)}
+
+    def add(self, days: list[str], trips: tuple[int, ...], groups: Sequence[Group]) -> None:
+        """Plan one set of identical days from its groups' plans."""
+        if self.problem.settings.stable_week and self.label_of:
+            for group in groups:
+                group.plan = self._stabilized(group)
+        planned = timed_runs(self.problem, groups)
+        runs = [piece for run in planned for piece in self._cut(run)]
+        if len(runs) > len(planned):
+            # Duty cuts cost buses: join the pieces again, and also the day's blocks (runs cut
+            # at every long wait), which lets a late block find an early enough morning.
+            blocks = [block for run in planned for block in _blocks(run)]
+            runs = min(self._rejoin(runs), self._rejoin(blocks), key=len)
+        for run, label in zip(runs, self._match(runs), strict=True):
+            for day in days:
+                self.labels[label].runs[day] = run
+            for p in run:
+                self.label_of.setdefault(p.trip_id, label)
+        self.days.append((days, trips))
+
+    def _stabilized(self, group: Group) -> Plan:
+        """The group's chains re-chosen at the same shifts: fewest buses, then the most
+        connections between trips that share a bus on bigger days, then least deadhead."""
+        c, plan = group.connections, group.plan
+        labels = np.array(
+            [self.label_of.get(self.problem.trips[k].id, -1 - n) for n, k in enumerate(c.trips)]
+        )
+        same = labels[:, None] == labels[None, :]
+        weight = int(c.cost.max(initial=0)) * len(c) + 1
+        arcs = min_cost_cover(c.feasible(plan.shifts), c.cost + weight * ~same)
+        return Plan(tuple(arcs), plan.shifts) if len(arcs) >= len(plan.arcs) else plan
+
+    def _trips(self, run: Run) -> list[Trip]:
+        return [self.problem.trips[self.index[p.trip_id]] for p in run]
+
+    def _pulls(self, run: Run, depot: int) -> tuple[int, int]:
+        first, last = self.index[run[0].trip_id], self.index[run[-1].trip_id]
+        return int(self.depots.out_s[depot, first]), int(self.depots.in_s[last, depot])
+
+    def _duty_ok(self, run: Run, depot: int | None) -> bool:
+        pulls = (0, 0) if depot is None else self._pulls(run, depot)
+        return not duty_errors(self.problem.settings.duty, _timed(run), *pulls)
+
+    def _homes(self, run: Run) -> list[int | None]:
+        """Depots that may base a bus running all of `run` (None: the problem has none)."""
+        if not self.problem.depots:
+            return [None]
+        common = set.intersection(*(set(depots_for(self.problem, t)) for t in self._trips(run)))
+        return [*sorted(common)]
+
+    def _cut(self, run: Run) -> list[Run]:
+        """The run, or the fewest pieces (cut greedily from the front) that each keep the
+        duty limits from some usable depot."""
+        if not self.problem.settings.duty.limited or self._keeps_duty(run):
+            return [run]
+        pieces: list[Run] = []
+        current: list[PlannedTrip] = []
+        for p in run:
+            trial = (*current, p) if current else (replace(p, deadhead_s=0),)
+            if current and not self._keeps_duty(trial):
+                pieces.append(tuple(current))
+                trial = (replace(p, deadhead_s=0),)
+            current = list(trial)
+        pieces.append(tuple(current))
+        return pieces
+
+    def _rejoin(self, runs: list[Run]) -> list[Run]:
+        """Join the pieces that duty cuts left where the joined bus still keeps every rule:
+        fewest buses by an exact path cover over the pieces, repeated while it saves one."""
+        for _ in range(REJOIN_ROUNDS):
+            n = len(runs)
+            possible = np.zeros((n, n), np.bool_)
+            drive = np.zeros((n, n), np.int64)
+            for a, first in enumerate(runs):
+                for b, second in enumerate(runs):
+                    joined = self._join(first, second) if a != b else None
+                    if joined is not None:
+                        possible[a, b] = True
+                        drive[a, b] = joined[len(first)].deadhead_s
+            arcs = min_cost_cover(possible, drive)
+            if not arcs:
+                break
+            joined_runs = []
+            for chain in chains(n, arcs):
+                run = runs[chain[0]]
+                for b in chain[1:]:
+                    longer = self._join(run, runs[b])
+                    if longer is None:  # three pieces may break a rule that two keep
+                        joined_runs.append(run)
+                        longer = runs[b]
+                    run = longer
+                joined_runs.append(run)
+            if len(joined_runs) >= n:
+                break
+            runs = sorted(joined_runs, key=lambda r: (r[0].start_s, r[0].trip_id))
+        return runs
+
+    def _join(self, first: Run, second: Run) -> Run | None:
+        """`first` then `second` on one bus, or None where a rule forbids it."""
+        a, b = first[-1], second[0]
+        i, j = self.index[a.trip_id], self.index[b.trip_id]
+        if i not in self.space.position or j not in self.space.position:
+            return None
+        drive = int(self.space.matrix[self.space.position[i], self.space.position[j]])
+        if b.start_s - a.end_s < drive + self.problem.settings.buffer_s:
+            return None
+        trips = self._trips(first) + self._trips(second)
+        if len({bus_key(self.problem, t) for t in trips}) > 1:
+            return None
+        low = max(seat_interval(self.problem, t)[0] for t in trips)
+        if low > min(seat_interval(self.problem, t)[1] for t in trips):
+            return None
+        run = (*first, replace(b, deadhead_s=drive), *second[1:])
+        return run if self._keeps_duty(run) else None
+
+    def _keeps_duty(self, run: Run) -> bool:
+        return any(self._duty_ok(run, d) for d in self._homes(run))
+
+    def _match(self, runs: list[Run]) -> list[int]:
+        """A bus id per run: the most trips in common with ids of bigger days, each id at most
+        once a day, only where one vehicle can run both; new ids for the rest."""
+        known = len(self.labels)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        source, sink, fresh = 0, 1, 2
+        run_node = [3 + r for r in range(len(runs))]
+        label_node = [3 + len(runs) + n for n in range(known)]
+        weights = [
+            Counter(self.label_of[p.trip_id] for p in run if p.trip_id in self.label_of)
+            for run in runs
+        ]
+        top = max((w for c in weights for w in c.values()), default=0) + 1
+        arcs = []
+        for r, run in enumerate(runs):
+            flow.add_arc_with_capacity_and_unit_cost(source, run_node[r], 1, 0)
+            arcs.append(
+                (r, -1, flow.add_arc_with_capacity_and_unit_cost(run_node[r], fresh, 1, top))
+            )
+            for label, w in weights[r].items():
+                if self._fits(self.labels[label], run):
+                    arc = flow.add_arc_with_capacity_and_unit_cost(
+                        run_node[r], label_node[label], 1, top - w
+                    )
+                    arcs.append((r, label, arc))
+        for node in label_node:
+            flow.add_arc_with_capacity_and_unit_cost(node, sink, 1, 0)
+        flow.add_arc_with_capacity_and_unit_cost(fresh, sink, len(runs), 0)
+        flow.set_node_supply(source, len(runs))
+        flow.set_node_supply(sink, -len(runs))
+        if flow.solve() != flow.OPTIMAL:
+            raise RuntimeError("matching bus ids failed")
+        chosen = [-1] * len(runs)
+        for r, n, arc in arcs:
+            if flow.flow(arc) > 0:
+                chosen[r] = n
+        for r, run in enumerate(runs):
+            trips = self._trips(run)
+            if chosen[r] < 0:
+                chosen[r] = len(self.labels)
+                self.labels.append(Label(bus_key(self.problem, trips[0]), 0, float("inf")))
+            bus = self.labels[chosen[r]]
+            for t in trips:
+                low, high = seat_interval(self.problem, t)
+                bus.low, bus.high = max(bus.low, low), min(bus.high, high)
+        return chosen
+
+    def _fits(self, label: Label, run: Run) -> bool:
+        trips = self._trips(run)
+        low = max([label.low, *(seat_interval(self.problem, t)[0] for t in trips)])
+        high = min([label.high, *(seat_interval(self.problem, t)[1] for t in trips)])
+        return label.key == bus_key(self.problem, trips[0]) and low <= high
+
+    def plans(self) -> tuple[dict[str, DayPlan], list[str]]:
+        """Every day's plan, with vehicles chosen for the week, and what is missing."""
+        order = sorted(range(len(self.labels)), key=lambda n: _first(self.labels[n]))
+        names = {n: f"B{r + 1:0{max(2, len(str(len(order))))}d}" for r, n in enumerate(order)}
+        homes = self._vehicles()
+        buses: dict[str, list[Bus]] = {}
+        left: dict[str, list[Run]] = {}
+        for n, label in enumerate(self.labels):
+            for day, run in label.runs.items():
+                if n in homes:
+                    buses.setdefault(day, []).append(self._bus(names[n], run, homes[n]))
+                else:
+                    left.setdefault(day, []).append(run)
+        return self._day_plans(buses, left, len(order))
+
+    def _entries(self) -> list[tuple[str, int | None, int | None, FleetEntry | None]]:
+        """What a bus id may be given: (vehicle id, depot, seats, entry) per fleet entry, or
+        per depot when there is no fleet, or nothing at all without depots."""
+        depot_at = {d.id: n for n, d in enumerate(self.problem.depots)}
+        if self.problem.fleet:
+            return [(f.id, depot_at[f.depot], f.seats, f) for f in self.problem.fleet]
+        return [("", d, None, None) for d in range(len(self.problem.depots))] or [
+            ("", None, None, None)
+        ]
+
+    def _allowed(
+        self, label: Label, option: tuple[str, int | None, int | None, FleetEntry | None]
+    ) -> bool:
+        _, depot, _, entry = option
+        trips = [t for run in label.runs.values() for t in self._trips(run)]
+        if entry is not None and not entry_fits(entry, trips):
+            return False
+        if depot is not None and any(depot not in depots_for(self.problem, t) for t in trips):
+            return False
+        return all(self._duty_ok(run, depot) for run in label.runs.values())
+
+    def _vehicles(self) -> dict[int, tuple[str, int | None, int | None]]:
+        """A vehicle (or depot) per bus id for the week: as many trips as possible planned,
+        then the least pull-out and pull-in, within every day's counts and capacities."""
+        options = self._entries()
+        model = cp_model.CpModel()
+        pick: dict[tuple[int, int], cp_model.IntVar] = {}
+        gain, cost = [], []
+        for n, label in enumerate(self.labels):
+            size = sum(len(r) for r in label.runs.values())
+            for o, option in enumerate(options):
+                if not self._allowed(label, option):
+                    continue
+                var = model.new_bool_var("")
+                pick[n, o] = var
+                pull = (
+                    0
+                    if option[1] is None
+                    else sum(sum(self._pulls(r, option[1])) for r in label.runs.values())
+                )
+                gain.append((var, size))
+                cost.append((var, pull))
+            model.add_at_most_one(v for (m, _), v in pick.items() if m == n)
+        self._capacities(model, pick, options)
+        total_pull = sum(c for _, c in cost) + 1
+        model.maximize(sum(v * (g * total_pull) for v, g in gain) - sum(v * c for v, c in cost))
+        solver = cp_model.CpSolver()
+        solver.parameters.max_deterministic_time = ASSIGN_EFFORT
+        solver.parameters.num_workers = 1
+        status = solver.solve(model)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise RuntimeError("choosing vehicles failed")
+        return {n: options[o][:3] for (n, o), v in pick.items() if solver.boolean_value(v)}
+
+    def _capacities(
+        self,
+        model: cp_model.CpModel,
+        pick: dict[tuple[int, int], cp_model.IntVar],
+        options: list[tuple[str, int | None, int | None, FleetEntry | None]],
+    ) -> None:
+        for day in {d for days, _ in self.days for d in days}:
+            running = {n for n, label in enumerate(self.labels) if day in label.runs}
+            for o, (_, _, _, entry) in enumerate(options):
+                if entry is not None:
+                    model.add(
+                        sum(v for (n, p), v in pick.items() if p == o and n in running)
+                        <= entry.count
+                    )
+            for d, depot in enumerate(self.problem.depots):
+                if depot.max_buses is not None:
+                    based = [v for (n, o), v in pick.items() if options[o][1] == d and n in running]
+                    model.add(sum(based) <= depot.max_buses)
+
+    def _bus(self, name: str, run: Run, home: tuple[str, int | None, int | None]) -> Bus:
+        vehicle, depot, seats = home
+        if depot is None:
+            return Bus(name, run, vehicle=vehicle, seats=seats)
+        pull_out, pull_in = self._pulls(run, depot)
+        return Bus(name, run, self.problem.depots[depot].id, vehicle, seats, pull_out, pull_in)
+
+    def _day_plans(
+        self, buses: dict[str, list[Bus]], left: dict[str, list[Run]], named: int
+    ) -> tuple[dict[str, DayPlan], list[str]]:
+        plans: dict[str, DayPlan] = {}
+        missing: list[str] = []
+        extra = named
+        for days, trips in self.days:
+            for day in days:
+                day_buses = buses.get(day, [])
+                unassigned = [
+                    Unassigned(self.problem.trips[k].id, self.alone[k][0])
+                    for k in trips
+                    if self.alone[k]
+                ]
+                short: Counter[tuple[str, str]] = Counter()
+                for run in left.get(day, []):
+                    stranded = None
+                    for p in run:
+                        extra += 1
+                        bus = self._alone_bus(f"B{extra:02d}", p, day_buses)
+                        if bus is None:
+                            unassigned.append(Unassigned(p.trip_id, self._no_vehicle(p)))
+                            stranded = p
+                        else:
+                            day_buses.append(bus)
+                    if stranded is not None:
+                        short[self._vehicle_kind(stranded)] += 1
+                missing += [
+                    f"{op} needs {n} more vehicle(s) of {what} on {day}"
+                    for (op, what), n in sorted(short.items())
+                ]
+                day_buses.sort(key=lambda b: (b.trips[0].start_s, b.id))
+                same = days[0] if day != days[0] else None
+                plans[day] = DayPlan(day, tuple(day_buses), tuple(unassigned), same_as=same)
+        return plans, missing
+
+    def _alone_bus(self, name: str, p: PlannedTrip, day_buses: list[Bus]) -> Bus | None:
+        """A bus of its own for a trip whose bus id got no vehicle, where one is free today."""
+        run = (replace(p, deadhead_s=0),)
+        label = Label(bus_key(self.problem, self._trips(run)[0]), 0, float("inf"), {"": run})
+        for option in self._entries():
+            vehicle, depot, _, entry = option
+            if not self._allowed(label, option):
+                continue
+            if entry is not None and sum(b.vehicle == vehicle for b in day_buses) >= entry.count:
+                continue
+            if depot is not None:
+                cap = self.problem.depots[depot].max_buses
+                based = sum(b.depot == self.problem.depots[depot].id for b in day_buses)
+                if cap is not None and based >= cap:
+                    continue
+            return self._bus(name, run, option[:3])
+        return None
+
+    def _no_vehicle(self, p: PlannedTrip) -> str:
+        trip = self.problem.trips[self.index[p.trip_id]]
+        if self.problem.fleet:
+            owner = trip.operator or "the fleet"
+            return f"no vehicle left: every vehicle of {owner} that fits is in use (fleet count)"
+        return f"no place left at the depots of {trip.operator or 'the operator'} (max_buses)"
+
+    def _vehicle_kind(self, p: PlannedTrip) -> tuple[str, str]:
+        """(operator, "55 seats at D2") for the summary of missing vehicles."""
+        trip = self.problem.trips[self.index[p.trip_id]]
+        low, high = seat_interval(self.problem, trip)
+        homes = "/".join(self.problem.depots[d].id for d in depots_for(self.problem, trip))
+        size = f"{low} seats" if low == high else f"{low} to {high:g} seats"
+        return trip.operator or "the operator", f"{size} at {homes or 'a depot'}"
+
+
+def _blocks(run: Run) -> list[Run]:
+    """A run cut at each wait of at least `BLOCK_GAP_S` (morning, midday, evening)."""
+    out: list[list[PlannedTrip]] = [[run[0]]]
+    for a, b in pairwise(run):
+        if b.start_s - a.end_s - b.deadhead_s >= BLOCK_GAP_S:
+            out.append([replace(b, deadhead_s=0)])
+        else:
+            out[-1].append(b)
+    return [tuple(block) for block in out]
+
+
+def _timed(run: Run) -> list[Timed]:
+    after = [p.deadhead_s for p in run[1:]] + [0]
+    return [Timed(p.start_s, p.end_s, a) for p, a in zip(run, after, strict=True)]
+
+
+def _first(label: Label) -> tuple[int, str]:
+    run = min(label.runs.values(), key=lambda r: r[0].start_s)
+    return run[0].start_s, run[0].trip_id
