@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -84,8 +85,11 @@ def summary(solution: Solution) -> str:
             f"{s.trips_per_bus_min}/{s.trips_per_bus_median:g}/{s.trips_per_bus_max}"
             + (f"  (same trips as {DAY_NAMES[plan.same_as]})" if plan.same_as else "")
         )
-        unassigned = len(plan.unassigned)
-        if unassigned:
-            lines.append(f"{'':<10} {unassigned} trip(s) unassigned: no vehicle size fits them")
+        why = Counter(u.reason.split(":")[0] for u in plan.unassigned)
+        for reason, count in sorted(why.items()):
+            lines.append(f"{'':<10} {count} trip(s) unassigned: {reason}")
+    if solution.stability is not None:
+        lines.append(f"stability over the week: {solution.stability:.3f}")
+    lines += [f"missing: {m}" for m in solution.extra.get("missing", [])]
     lines.append(f"solved in {solution.seconds:.1f} s; gap = buses above the proven lower bound")
     return "\n".join(lines)

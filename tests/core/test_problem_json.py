@@ -120,7 +120,7 @@ def test_every_error_is_listed() -> None:
         ({"version": 1, "trips": []}, "trips: must be a non-empty list of trips"),
         ({"version": 1}, "trips: must be a non-empty list of trips"),
         ([], "$: a problem is a JSON object with a trips list"),
-        ({"version": 2, "trips": [trip("A", "entry", "08:00", 5)]}, "version: unsupported"),
+        ({"version": 3, "trips": [trip("A", "entry", "08:00", 5)]}, "version: unsupported"),
     ],
 )
 def test_empty_or_wrong_document(data: Any, expected: str) -> None:
