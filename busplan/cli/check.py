@@ -7,6 +7,8 @@ import sys
 from typing import Any
 
 from busplan.core import check
+from busplan.core.rules import ride_warnings
+from busplan.core.stats import stability
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import load_solution
 
@@ -28,9 +30,13 @@ def run(args: argparse.Namespace) -> int:
     violations = check(problem, solution)
     for v in violations:
         print(v)
+    for trip_id, message in ride_warnings(problem):
+        print(f"warning: trip {trip_id}: {message}", file=sys.stderr)
     buses = {d: len(p.buses) for d, p in solution.days.items()}
     if violations:
         print(f"{len(violations)} violation(s)", file=sys.stderr)
         return 1
     print(f"feasible: buses per day {buses}", file=sys.stderr)
+    if problem.settings.stable_week:
+        print(f"stability over the week: {stability(solution.days):.3f}", file=sys.stderr)
     return 0

@@ -21,12 +21,16 @@ def register(sub: Any) -> None:
     p.add_argument("-o", "--output", required=True, help="problem JSON file to write")
     p.add_argument("--report", help="write the parse report (JSON) here, also on failure")
     p.add_argument("--name", help="problem name (default: from the file names)")
+    p.add_argument(
+        "--operations",
+        help="JSON with the operators' depots, fleet and settings (duty, stable_week, ...)",
+    )
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        result = import_files(args.files, name=args.name)
+        result = import_files(args.files, name=args.name, operations=args.operations)
     except ImportFailed as exc:
         _write_report(exc.report, args.report)
         print(exc.report.summary(), file=sys.stderr)

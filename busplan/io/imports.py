@@ -8,12 +8,14 @@ decides whether to write the report anyway (the CLI does).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from busplan.core.model import Problem
+from busplan.core.rules import ride_warnings
 from busplan.io.excel import read_workbook
 from busplan.io.import_report import (
     FileImport,
@@ -50,9 +52,37 @@ def import_workbooks(paths: Iterable[str | Path], *, name: str | None = None) ->
     return _merge([read_workbook(p) for p in paths], name)
 
 
-def import_files(paths: Iterable[str | Path], *, name: str | None = None) -> ImportResult:
-    """Workbooks and route-list JSON files, told apart by their extension, merged."""
-    return _merge([_read(Path(p)) for p in paths], name)
+def import_files(
+    paths: Iterable[str | Path], *, name: str | None = None, operations: str | Path | None = None
+) -> ImportResult:
+    """Workbooks and route-list JSON files, told apart by their extension, merged.
+
+    `operations`: a small JSON file with the operators' `depots`, `fleet` and `settings`
+    (duty limits, `stable_week`, `max_ride_min`...), as in problem format version 2.
+    """
+    extra = _operations(Path(operations)) if operations is not None else None
+    return _merge([_read(Path(p)) for p in paths], name, extra)
+
+
+OPERATION_KEYS = ("depots", "fleet", "settings")
+
+
+def _operations(path: Path) -> dict[str, Any]:
+    """The operations file, or ImportFailed naming it and why it cannot be used."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ImportFailed(ImportReport(), f"{path}: cannot read file: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise ImportFailed(
+            ImportReport(), f"{path}: not valid JSON ({exc.msg} at {where})"
+        ) from None
+    if not isinstance(data, dict) or not set(data) <= set(OPERATION_KEYS):
+        raise ImportFailed(
+            ImportReport(), f"{path}: must be an object with only {', '.join(OPERATION_KEYS)}"
+        )
+    return data
 
 
 def _read(path: Path) -> FileImport:
@@ -61,7 +91,9 @@ def _read(path: Path) -> FileImport:
     return read_workbook(path)
 
 
-def _merge(files: list[FileImport], name: str | None) -> ImportResult:
+def _merge(
+    files: list[FileImport], name: str | None, operations: dict[str, Any] | None = None
+) -> ImportResult:
     report = ImportReport([f.report for f in files])
     if not files:
         raise ImportFailed(report, "no files given")
@@ -92,16 +124,22 @@ def _merge(files: list[FileImport], name: str | None) -> ImportResult:
                 )
     if not report.ok:
         raise ImportFailed(report)
-    document = {
-        "version": FORMAT_VERSION,
+    trips = [r.document for r in kept.values()]
+    operational = operations is not None or any("operator" in t for t in trips)
+    document: dict[str, Any] = {
+        "version": FORMAT_VERSION if operational else 1,
         "name": name if name is not None else _name(files),
-        "trips": [r.document for r in kept.values()],
+        **(operations or {}),
+        "trips": trips,
     }
     try:
         problem = parse_problem(document)
     except ProblemError as exc:
         reason = f"the imported trips do not form a valid problem: {exc}"
         raise ImportFailed(report, reason) from None
+    by_file = {f.report.file: f.report for f in files}
+    for trip_id, message in ride_warnings(problem):
+        by_file[origin[trip_id]].warn(f"trip {trip_id}: {message}")
     return ImportResult(problem, document, report)
 
 

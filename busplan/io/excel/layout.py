@@ -19,6 +19,15 @@ ROUTE_FIELDS: dict[str, list[str]] = {
     "school_name": ["Nome Centro", "Nombre Centro", "Nome do Centro", "Nombre del Centro"],
     "route_name": ["Nome Ruta", "Nombre Ruta", "Nome da Ruta", "Nombre de Ruta"],
     "contract": ["Contrato", "Lote"],
+    "operator": [
+        "Empresa",
+        "Empresa Adxudicataria",
+        "Empresa Adjudicataria",
+        "Adxudicataria",
+        "Adjudicataria",
+        "Operador",
+        "Transportista",
+    ],
     "vehicle_seats": ["Prazas vehículo", "Plazas vehículo", "Prazas", "Plazas"],
     "school_start": ["Horario Entrada Centro", "Hora Entrada Centro"],
 }

@@ -23,6 +23,8 @@ class Route:
     vehicle_seats: SeatBounds | None
     school_start: int | None
     """School start time (seconds) from the variant sheet, when it gives one."""
+    operator: str = ""
+    """The company holding the contract (`Empresa`), which runs every trip of the route."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ def _route(row: Row) -> Route:
         contract=text(row["contract"]),
         vehicle_seats=seat_range(seats_text, "vehicle_seats") if seats_text else None,
         school_start=None if is_blank(start) else clock(start, "school_start"),
+        operator=text(row["operator"]),
     )
 
 

@@ -169,6 +169,8 @@ def _document(
         "contract": route.contract,
         "days": days,
     }
+    if route.operator:
+        document["operator"] = route.operator
     seats = override or route.vehicle_seats
     if seats is not None:
         document["vehicle_seats"] = list(seats)
