@@ -23,6 +23,7 @@ from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from busplan.core.chain_model import Plan
+from busplan.core.connections import BoolArray, IntArray
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
@@ -174,15 +175,10 @@ class WeekPlanner:
         fewest buses by an exact path cover over the pieces, repeated while it saves one."""
         for _ in range(REJOIN_ROUNDS):
             n = len(runs)
-            possible = np.zeros((n, n), np.bool_)
-            drive = np.zeros((n, n), np.int64)
-            for a, first in enumerate(runs):
-                for b, second in enumerate(runs):
-                    joined = self._join(first, second) if a != b else None
-                    if joined is not None:
-                        possible[a, b] = True
-                        drive[a, b] = joined[len(first)].deadhead_s
-            arcs = min_cost_cover(possible, drive)
+            possible, drive = self._joins(runs)
+            labels = np.array([self._label_of(run, -1 - r) for r, run in enumerate(runs)])
+            differ = labels[:, None] != labels[None, :]
+            arcs = min_cost_cover(possible, drive + (int(drive.max(initial=0)) * n + 1) * differ)
             if not arcs:
                 break
             joined_runs = []
@@ -199,6 +195,74 @@ class WeekPlanner:
                 break
             runs = sorted(joined_runs, key=lambda r: (r[0].start_s, r[0].trip_id))
         return runs
+
+    def _label_of(self, run: Run, default: int) -> int:
+        """The bus id most of the run's trips had on bigger days."""
+        seen = Counter(self.label_of[p.trip_id] for p in run if p.trip_id in self.label_of)
+        return seen.most_common(1)[0][0] if seen else default
+
+    def _joins(self, runs: list[Run]) -> tuple[BoolArray, IntArray]:
+        """Which run may follow which on one bus, and the drive between them: the time, who
+        may share, the vehicle sizes, spread and driving from a depot both may use, all as
+        arrays; the break rule is checked one pair at a time where the wait between them is
+        too short to be a break."""
+        problem, space = self.problem, self.space
+        first = [self.index[r[0].trip_id] for r in runs]
+        last = [self.index[r[-1].trip_id] for r in runs]
+        start = np.array([r[0].start_s for r in runs])
+        end = np.array([r[-1].end_s for r in runs])
+        driven = np.array([sum(p.end_s - p.start_s + p.deadhead_s for p in r) for r in runs])
+        keys = [bus_key(problem, problem.trips[k]) for k in first]
+        key_id = np.array([sorted(set(keys)).index(k) for k in keys])
+        sizes = [[seat_interval(problem, t) for t in self._trips(r)] for r in runs]
+        low = np.array([max(lo for lo, _ in s) for s in sizes], float)
+        high = np.array([min(hi for _, hi in s) for s in sizes], float)
+        drive = space.matrix[
+            np.ix_([space.position[k] for k in last], [space.position[k] for k in first])
+        ]
+        idle = start[None, :] - end[:, None] - drive
+        possible = (idle >= problem.settings.buffer_s) & (key_id[:, None] == key_id[None, :])
+        possible &= np.maximum(low[:, None], low[None, :]) <= np.minimum(
+            high[:, None], high[None, :]
+        )
+        np.fill_diagonal(possible, False)
+        possible &= self._duty_joins(runs, first, last, start, end, driven, drive)
+        duty = problem.settings.duty
+        if duty.break_s is not None:
+            for a, b in zip(*np.nonzero(possible & (idle < duty.break_s)), strict=True):
+                possible[a, b] = self._join(runs[a], runs[b]) is not None
+        return possible, np.asarray(drive, np.int64)
+
+    def _duty_joins(
+        self,
+        runs: list[Run],
+        first: list[int],
+        last: list[int],
+        start: IntArray,
+        end: IntArray,
+        driven: IntArray,
+        drive: IntArray,
+    ) -> BoolArray:
+        """Pairs whose joined day keeps the spread and driving limits from a depot both runs
+        may use (any pair, when there are no depots)."""
+        duty = self.problem.settings.duty
+        homes = [self._homes(r) for r in runs]
+        ok = np.zeros(drive.shape, np.bool_)
+        for d in sorted({h for hs in homes for h in hs}, key=lambda h: -1 if h is None else h):
+            usable = np.array([d in hs for hs in homes])
+            out = np.zeros(len(runs), np.int64) if d is None else self.depots.out_s[d, first]
+            back = np.zeros(len(runs), np.int64) if d is None else self.depots.in_s[last, d]
+            keeps = usable[:, None] & usable[None, :]
+            if duty.max_spread_s is not None:
+                keeps &= (
+                    end[None, :] + back[None, :] - start[:, None] + out[:, None]
+                    <= duty.max_spread_s
+                )
+            if duty.max_drive_s is not None:
+                total = driven[:, None] + drive + driven[None, :] + out[:, None] + back[None, :]
+                keeps &= total <= duty.max_drive_s
+            ok |= keeps
+        return ok
 
     def _join(self, first: Run, second: Run) -> Run | None:
         """`first` then `second` on one bus, or None where a rule forbids it."""
