@@ -111,7 +111,9 @@ function drawMap(box, note, bus) {
     note.textContent = t("map.no_map");
     return null;
   }
-  const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false });
+  const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   const tiles = meta("busplan-tiles");
   if (tiles) {
     const layer = L.tileLayer(tiles, {
