@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from busplan.core import check
+from busplan.i18n import resolve, words
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import load_solution
 
@@ -19,18 +20,19 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    w = words(resolve(args.lang))
     try:
         problem = load_problem(args.problem)
         solution = load_solution(args.solution)
     except ProblemError as exc:
-        print(f"busplan: {exc}", file=sys.stderr)
+        print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
         return 2
     violations = check(problem, solution)
     for v in violations:
         print(v)
     buses = {d: len(p.buses) for d, p in solution.days.items()}
     if violations:
-        print(f"{len(violations)} violation(s)", file=sys.stderr)
+        print(w("cli.violations", count=len(violations)), file=sys.stderr)
         return 1
-    print(f"feasible: buses per day {buses}", file=sys.stderr)
+    print(w("cli.feasible", buses=buses), file=sys.stderr)
     return 0

@@ -109,6 +109,13 @@ class Words:
         key = f"day.{code}"
         return str(self.messages[key]) if key in self.messages else code
 
+    def day_in_text(self, code: str) -> str:
+        """A day's name inside a sentence: Galician and Spanish write it in small letters."""
+        return self.day(code) if self.lang == "en" else self.day(code).lower()
+
+    def days_in_text(self, codes: list[str] | tuple[str, ...]) -> str:
+        return ", ".join(self.day_in_text(c) for c in codes)
+
     def day_short(self, code: str) -> str:
         key = f"day_short.{code}"
         return str(self.messages[key]) if key in self.messages else code

@@ -28,7 +28,6 @@ from reportlab.platypus import (
     CondPageBreak,
     Flowable,
     Frame,
-    KeepTogether,
     NextPageTemplate,
     PageBreak,
     PageTemplate,
@@ -225,7 +224,7 @@ def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
         Spacer(1, 6 * mm),
     ]
     with_depots = any(b.depot for b in day.buses)
-    head = [w("pdf.col_bus")]
+    head: list[object] = [w("pdf.col_bus")]
     head += [w("pdf.col_depot"), w("pdf.col_leaves")] if with_depots else []
     head += [w("pdf.col_trips"), w("pdf.col_first"), w("pdf.col_last")]
     head += [w("pdf.col_returns")] if with_depots else []
@@ -248,7 +247,7 @@ def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
     return story
 
 
-def _figures_table(rows: list[list[str]]) -> Table:
+def _figures_table(rows: Sequence[Sequence[object]]) -> Table:
     table = _table(rows, [95 * mm, 40 * mm], compact=True)
     table.hAlign = "LEFT"
     return table
@@ -280,7 +279,7 @@ def _bus_tables(rows: list[list[object]], with_depots: bool) -> list[Flowable]:
 
 def _unassigned_reason(trip: Any, reason: str, w: Words) -> str:
     """The solver says why in English; the one reason it gives is said again from the trip."""
-    if reason.startswith("no vehicle fits"):
+    if w.lang != "en" and reason.startswith("no vehicle fits"):
         any_size = w("unassigned.any")
         return w(
             "unassigned.no_vehicle",
@@ -291,7 +290,7 @@ def _unassigned_reason(trip: Any, reason: str, w: Words) -> str:
     return reason
 
 
-class Gantt(Flowable):
+class Gantt(Flowable):  # type: ignore[misc]
     """A day's buses as rows of bars on a time axis, drawn for black-and-white print: entries
     dark, exits light with an outline, empty drives as dashed lines, trips to and from the
     depot as thin lines, moved bells with their minutes, tight connections with a "!"."""
@@ -332,7 +331,7 @@ class Gantt(Flowable):
 
     def x(self, seconds: float) -> float:
         start, end = self.span
-        return self.LABEL + (seconds - start) / (end - start) * (self.width - self.LABEL)
+        return float(self.LABEL + (seconds - start) / (end - start) * (self.width - self.LABEL))
 
     def draw(self) -> None:
         c = self.canv
@@ -395,7 +394,7 @@ def _legend(w: Words) -> Flowable:
     return _Legend(w)
 
 
-class _Legend(Flowable):
+class _Legend(Flowable):  # type: ignore[misc]
     def __init__(self, w: Words) -> None:
         super().__init__()
         self.w = w
@@ -462,9 +461,9 @@ def _driver_sheet(week: BusWeek, days: list[DayTimetable], w: Words) -> list[Flo
     ]
     if facts:
         story.append(_p(" · ".join(facts), BODY))
-    runs = w("pdf.sheet_runs", days=w.days(week.days))
+    runs = w("pdf.sheet_runs", days=w.days_in_text(week.days))
     if week.idle:
-        runs += " · " + w("pdf.sheet_not_runs", days=w.days(week.idle))
+        runs += " · " + w("pdf.sheet_not_runs", days=w.days_in_text(week.idle))
     story.append(_p(runs, BODY))
     if len(week.variants) == 1:
         story.append(_p(w("pdf.sheet_same"), BODY))
@@ -478,9 +477,8 @@ def _driver_sheet(week: BusWeek, days: list[DayTimetable], w: Words) -> list[Flo
 
 
 def _variant_heading(variant: Variant, main: Variant, n: int, w: Words) -> list[Flowable]:
-    day_list = w.days(variant.days)
     if n == 0:
-        return [_p(w("pdf.variant_days", days=day_list), HEADING)]
+        return [_p(w("pdf.variant_days", days=w.days(variant.days)), HEADING)]
     mine = {r.trip.id: (r.planned.start_s, r.planned.end_s) for r in variant.bus.rows}
     theirs = {r.trip.id: (r.planned.start_s, r.planned.end_s) for r in main.bus.rows}
     changes = []
@@ -493,7 +491,7 @@ def _variant_heading(variant: Variant, main: Variant, n: int, w: Words) -> list[
         changes.append(w("pdf.variant_extra", trips=", ".join(extra)))
     if moved:
         changes.append(w("pdf.variant_times", trips=", ".join(moved)))
-    heading = w("pdf.variant_other", days=day_list.upper())
+    heading = w("pdf.variant_other", days=w.days(variant.days).upper())
     story: list[Flowable] = [Spacer(1, 2 * mm), _p(heading, WARNING)]
     if changes:
         story.append(_p(" · ".join(changes), BODY))

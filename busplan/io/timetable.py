@@ -84,8 +84,7 @@ class BusDay:
     def signature(self) -> tuple[object, ...]:
         """What a driver does, for telling whether two days are driven alike."""
         trips = tuple(
-            (r.trip.id, r.planned.start_s, r.planned.end_s, r.planned.deadhead_s)
-            for r in self.rows
+            (r.trip.id, r.planned.start_s, r.planned.end_s, r.planned.deadhead_s) for r in self.rows
         )
         plan = self.plan
         depot = (plan.depot, plan.pull_out_s, plan.pull_in_s) if plan else ("", 0, 0)
@@ -223,22 +222,24 @@ class BusWeek:
     @property
     def days(self) -> tuple[str, ...]:
         order = {d: n for n, d in enumerate(DAYS)}
-        return tuple(sorted((d for v in self.variants for d in v.days), key=order.get))
+        return tuple(
+            sorted((d for v in self.variants for d in v.days), key=lambda d: order.get(d, 99))
+        )
 
 
 def bus_weeks(days: list[DayTimetable]) -> list[BusWeek]:
     """Every bus of the plan with its week, in the order buses first appear."""
     found: dict[str, dict[str, BusDay]] = {}
-    for day in days:
-        for bus in day.buses:
-            found.setdefault(bus.bus, {})[day.day] = bus
+    for timetable in days:
+        for bus_day in timetable.buses:
+            found.setdefault(bus_day.bus, {})[timetable.day] = bus_day
     weeks = []
-    for bus, by_day in found.items():
+    for bus_id, by_day in found.items():
         groups: dict[tuple[object, ...], list[str]] = {}
-        for day, bus_day in by_day.items():
-            groups.setdefault(bus_day.signature(), []).append(day)
-        variants = [Variant(tuple(ds), by_day[ds[0]]) for ds in groups.values()]
+        for code, bus_day in by_day.items():
+            groups.setdefault(bus_day.signature(), []).append(code)
+        variants = [Variant(tuple(codes), by_day[codes[0]]) for codes in groups.values()]
         variants.sort(key=lambda v: -len(v.days))
         idle = tuple(d.day for d in days if d.day not in by_day)
-        weeks.append(BusWeek(bus, tuple(variants), idle))
+        weeks.append(BusWeek(bus_id, tuple(variants), idle))
     return weeks

@@ -2,7 +2,7 @@
 // decimal sign, its day names. Times of day arrive as "HH:MM[:SS]" (minutes from midnight,
 // possibly past 24:00 for a trip shifted over midnight).
 
-import { locale, t } from "./i18n.js";
+import { lang, locale, t } from "./i18n.js";
 
 export const DAYS = ["L", "M", "Mc", "X", "V"];
 
@@ -97,6 +97,12 @@ export function formatDateTime(iso) {
 /** Day code (L, M, Mc, X, V) -> the weekday's name in the page's language. */
 export function dayName(code) {
   return DAYS.includes(code) ? t(`day.${code}`) : code;
+}
+
+/** A day's name inside a sentence: Galician and Spanish write it in small letters there. */
+export function dayInText(code) {
+  const name = dayName(code);
+  return lang() === "en" ? name : name.toLocaleLowerCase(locale());
 }
 
 export function shortDayName(code) {

@@ -58,9 +58,9 @@ export function serverDetail(text) {
 }
 
 /** Why the solver left a trip without a bus. It says so in English with the numbers of the
- * trip; the words here are made from the trip itself. */
+ * trip; other languages make their words from the trip itself. */
 export function unassignedWords(reason, trip) {
-  if (String(reason || "").startsWith("no vehicle fits") && trip) {
+  if (lang() !== "en" && String(reason || "").startsWith("no vehicle fits") && trip) {
     const range = Array.isArray(trip.vehicle_seats) ? trip.vehicle_seats : [null, null];
     return t("unassigned.no_vehicle", {
       seats: trip.seats ?? 0,

@@ -3,7 +3,7 @@
 
 import { exportUrl } from "../api.js";
 import { announce, clear, h } from "../dom.js";
-import { DAYS, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { DAYS, dayInText, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
 import { lang, t } from "../i18n.js";
 import { unassignedWords } from "../words.js";
 import { renderBusDetail } from "./busdetail.js";
@@ -46,7 +46,7 @@ export function showResults(view, { job, problem, result }) {
           "span",
           {},
           dayName(d),
-          same ? h("small", {}, ` ${t("results.same_as", { day: dayName(same) })}`) : null,
+          same ? h("small", {}, ` ${t("results.same_as", { day: dayInText(same) })}`) : null,
         ),
       );
     }),
@@ -83,7 +83,7 @@ export function showResults(view, { job, problem, result }) {
     const plan = result.days[day];
     const buses = dayBuses(plan, trips, buffer);
     clear(figures, ...headline(plan.stats || {}, buses));
-    timelineTitle.textContent = t("results.buses_on", { count: buses.length, day: dayName(day) });
+    timelineTitle.textContent = t("results.buses_on", { count: buses.length, day: dayInText(day) });
     clear(timelineBox, renderTimeline(buses, { selected, onSelect: (id) => select(id, buses) }));
     clear(unassigned, unassignedList(plan.unassigned || [], trips));
     if (selected) select(selected, buses, { focus: false });
@@ -114,7 +114,7 @@ export function showResults(view, { job, problem, result }) {
       clear(detailBox);
       return;
     }
-    detail = renderBusDetail(bus, { dayLabel: dayName(day) });
+    detail = renderBusDetail(bus, { dayLabel: dayInText(day) });
     clear(detailBox, detail.element);
     detail.mount();
   }
