@@ -94,3 +94,20 @@ def test_catalogues_are_package_data() -> None:
     assert '"web/**/*"' in text
     for lang in LANGS:
         assert (ROOT / "busplan" / "web" / "i18n" / f"{lang}.json").is_file()
+
+
+def test_every_import_warning_has_words() -> None:
+    """The importer classifies its notes by code; the UI says each in the page's language."""
+    codes: set[str] = set()
+    for path in (ROOT / "busplan" / "io").rglob("*.py"):
+        codes |= set(re.findall(r'\bcode="([a-z_]+)"', path.read_text()))
+    assert {"no_frequency", "arrives_after_start", "stops_reversed"} <= codes
+    english = catalogue("en")
+    assert not [c for c in codes if f"warn.{c}" not in english]
+
+
+def test_every_rejection_reason_has_words() -> None:
+    from busplan.io.import_report import Reason
+
+    english = catalogue("en")
+    assert not [r.value for r in Reason if f"reject.{r.value}" not in english]

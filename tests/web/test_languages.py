@@ -19,7 +19,7 @@ from busplan.i18n import LANGS, catalogue
 from tests.service.harness import make_problem as generated_problem
 from tests.web.conftest import new_context
 from tests.web.helpers import ROOT, Server, contract_workbook, example_trips, write_json
-from tests.web.pages import run, upload, wait_for_results
+from tests.web.pages import upload, wait_for_results
 
 BROWSER_LOCALE = {"gl": "gl-ES", "es": "es-ES", "en": "en-GB"}
 WORD = re.compile(r"[^\W\d_]{3,}")
@@ -116,7 +116,9 @@ def test_every_screen_in_the_browsers_language(
     page.set_default_timeout(20_000)
     trips = example_trips(24)
     book = contract_workbook(tmp_path / "UE3617.xlsx", trips, bad_rows=True)
-    screens = Screens(page, lang, json.dumps(trips) + " UE3617", shots_dir if lang == "gl" else None)
+    screens = Screens(
+        page, lang, json.dumps(trips) + " UE3617", shots_dir if lang == "gl" else None
+    )
     try:
         upload(page, book)
         expect(page.get_by_test_id("report-rows").locator("tr.rejected")).to_have_count(2)

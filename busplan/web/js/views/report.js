@@ -3,7 +3,7 @@
 
 import { h } from "../dom.js";
 import { DAYS, formatClockText, shortDayName } from "../format.js";
-import { t } from "../i18n.js";
+import { has, lang, t } from "../i18n.js";
 import { rejectionWords, serverDetail } from "../words.js";
 
 export function renderReport(report, problem) {
@@ -95,8 +95,7 @@ function warningList(warnings) {
           "li",
           {},
           h("span", { class: "muted" }, `${[w.file, w.where].filter(Boolean).join(" › ")}: `),
-          // The importer's notes are English sentences about the file's own layout.
-          h("span", { lang: "en" }, w.text),
+          warningWords(w),
         ),
       ),
     ),
@@ -194,7 +193,15 @@ function acceptedRow(trip) {
 }
 
 function notice(w) {
-  if (typeof w === "string") return { text: w, where: "" };
+  if (typeof w === "string") return { text: w, where: "", code: "", params: {} };
   const where = [w.sheet, rowWords(w.row)].filter(Boolean);
-  return { text: w.message || "", where: where.join(" › ") };
+  return { text: w.message || "", where: where.join(" › "), code: w.code, params: w.params };
+}
+
+/** The importer's note by its code; English pages keep its own sentence, which names more. */
+function warningWords(w) {
+  if (lang() === "en" || !w.code || !has(`warn.${w.code}`)) {
+    return lang() === "en" ? w.text : h("span", {}, t("warn.other"), serverDetail(w.text));
+  }
+  return t(`warn.${w.code}`, w.params || {});
 }
