@@ -134,7 +134,17 @@ def test_every_screen_in_the_browsers_language(
 
         page.locator(".tl-row").first.locator(".tl-bus").click()
         expect(page.get_by_test_id("bus-detail").locator(".map-note")).not_to_be_empty()
+        page.get_by_test_id("bus-detail").scroll_into_view_if_needed()
+        page.wait_for_timeout(600)  # the map's fit-to-bounds animation
         screens.check("bus-map-table")
+
+        formats = page.evaluate(
+            "import('/web/js/format.js').then(f => [f.formatNumber(1.5), f.formatClock(14 * 60 + 5),"
+            " f.formatDateTime('2026-11-30T09:58:00Z'), f.formatMinutes(727)])"
+        )
+        assert formats[0] == ("1.5" if lang == "en" else "1,5")
+        assert formats[1] == "14:05" and formats[3] == "12 h 07 min"
+        assert "2026" in formats[2] and not re.search(r"M\d|AM|PM", formats[2]), formats
 
         page.locator('[data-nav="jobs"]').click()
         expect(page.locator(".figures-cell", has_text="…")).to_have_count(0)

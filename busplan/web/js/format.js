@@ -6,25 +6,35 @@ import { lang, locale, t } from "./i18n.js";
 
 export const DAYS = ["L", "M", "Mc", "X", "V"];
 
-// Made on first use: the language is known only once its catalogue has loaded.
+// Made on first use: the language is known only once its catalogue has loaded. Browsers do
+// not all carry Galician number and date data (Chromium falls back to "2026 M11 30" and a
+// decimal point), so Galician numbers are written with the Spanish rules, which are the same
+// (decimal comma), and dates in both languages as numbers: 30/11/2026, 10:58.
 let made = null;
 function formats() {
   if (made && made.locale === locale()) return made;
   const at = locale();
+  const numbersAt = lang() === "gl" ? "es-ES" : at;
   made = {
     locale: at,
-    clock: new Intl.DateTimeFormat(at, {
+    clock: new Intl.DateTimeFormat("en-GB", {
       hour: "2-digit",
       minute: "2-digit",
       hourCycle: "h23",
       timeZone: "UTC",
     }),
-    dateTime: new Intl.DateTimeFormat(at, {
-      dateStyle: "medium",
-      timeStyle: "short",
-      hourCycle: "h23",
-    }),
-    numbers: new Intl.NumberFormat(at, { maximumFractionDigits: 1 }),
+    dateTime:
+      lang() === "en"
+        ? new Intl.DateTimeFormat(at, { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" })
+        : new Intl.DateTimeFormat("es-ES", {
+            day: "2-digit",
+            month: "2-digit",
+            year: "numeric",
+            hour: "2-digit",
+            minute: "2-digit",
+            hourCycle: "h23",
+          }),
+    numbers: new Intl.NumberFormat(numbersAt, { maximumFractionDigits: 1 }),
   };
   return made;
 }

@@ -40,7 +40,10 @@ export async function loadLanguage() {
   current = pickLanguage(savedChoice(), preferred);
   const response = await fetch(`/web/i18n/${current}.json`, { cache: "no-cache" });
   messages = await response.json();
-  numbers = new Intl.NumberFormat(LOCALES[current], { maximumFractionDigits: 1 });
+  // Galician numbers follow the Spanish rules (decimal comma); not every browser has gl data.
+  numbers = new Intl.NumberFormat(current === "gl" ? LOCALES.es : LOCALES[current], {
+    maximumFractionDigits: 1,
+  });
   document.documentElement.lang = current;
   return current;
 }
