@@ -7,6 +7,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -275,3 +276,16 @@ def test_cli_follows_lang_option_then_locale(
     monkeypatch.setenv("LANG", "C.UTF-8")
     assert main(["export", "s.json", "--problem", "p.json"]) == 2
     assert "export needs --pdf" in capsys.readouterr().err
+
+
+def test_cli_import_report_in_spanish(workbooks: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    """`busplan import --lang es`: the totals and each rejected row in Spanish."""
+    book = workbooks.contract(3)
+    book.trips.append(["361701", "09", "Entrada", "08:00", None, "LMJV"])
+    source = workbooks.save(book)
+    out = source.with_name("problem.json")
+    assert main(["import", str(source), "-o", str(out), "--lang", "es"]) == 0
+    err = capsys.readouterr().err
+    assert "6 expediciones, 1 rechazadas" in err
+    assert "Un código de día no es ninguno de L, M, Mc, X, V." in err
+    assert "se escribieron 6 expediciones" in err

@@ -139,8 +139,9 @@ def test_every_screen_in_the_browsers_language(
         screens.check("bus-map-table")
 
         formats = page.evaluate(
-            "import('/web/js/format.js').then(f => [f.formatNumber(1.5), f.formatClock(14 * 60 + 5),"
-            " f.formatDateTime('2026-11-30T09:58:00Z'), f.formatMinutes(727)])"
+            "import('/web/js/format.js').then(f => [f.formatNumber(1.5),"
+            " f.formatClock(14 * 60 + 5), f.formatDateTime('2026-11-30T09:58:00Z'),"
+            " f.formatMinutes(727)])"
         )
         assert formats[0] == ("1.5" if lang == "en" else "1,5")
         assert formats[1] == "14:05" and formats[3] == "12 h 07 min"
