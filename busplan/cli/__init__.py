@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from busplan import __version__
 from busplan.cli import check, db, export, imports, keys, optimize, serve, travel, worker
+from busplan.i18n import LANGS
 
 COMMANDS = [optimize, check, travel, imports, export, serve, db, worker, keys]
 
@@ -18,6 +19,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.register(sub)
+    for command_parser in sub.choices.values():
+        command_parser.add_argument(
+            "--lang",
+            choices=LANGS,
+            help="language of the words printed and exported (default: from $LANG, else en)",
+        )
     return parser
 
 

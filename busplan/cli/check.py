@@ -9,6 +9,7 @@ from typing import Any
 from busplan.core import check
 from busplan.core.rules import ride_warnings
 from busplan.core.stats import stability
+from busplan.i18n import resolve, words
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import load_solution
 
@@ -21,22 +22,26 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    w = words(resolve(args.lang))
     try:
         problem = load_problem(args.problem)
         solution = load_solution(args.solution)
     except ProblemError as exc:
-        print(f"busplan: {exc}", file=sys.stderr)
+        print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
         return 2
     violations = check(problem, solution)
     for v in violations:
         print(v)
-    for trip_id, message in ride_warnings(problem):
-        print(f"warning: trip {trip_id}: {message}", file=sys.stderr)
+    for ride in ride_warnings(problem):
+        minutes = {"ride": round(ride.ride_s / 60), "limit": round(ride.limit_s / 60)}
+        print(w("warn.long_ride", trip=ride.trip_id, **minutes), file=sys.stderr)
     buses = {d: len(p.buses) for d, p in solution.days.items()}
     if violations:
-        print(f"{len(violations)} violation(s)", file=sys.stderr)
+        print(w("cli.violations", count=len(violations)), file=sys.stderr)
         return 1
-    print(f"feasible: buses per day {buses}", file=sys.stderr)
+    print(w("cli.feasible", buses=buses), file=sys.stderr)
     if problem.settings.stable_week:
-        print(f"stability over the week: {stability(solution.days):.3f}", file=sys.stderr)
+        print(
+            w("cli.stability", value=w.number(round(stability(solution.days), 3))), file=sys.stderr
+        )
     return 0

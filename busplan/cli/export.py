@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from busplan.i18n import resolve, words
 from busplan.io.export_pdf import export_pdf
 from busplan.io.export_xlsx import export_xlsx
 from busplan.io.problem_json import ProblemError, load_problem
@@ -25,8 +26,10 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    lang = resolve(args.lang)
+    w = words(lang)
     if not args.pdf and not args.xlsx:
-        print("busplan: export needs --pdf FILE and/or --xlsx FILE", file=sys.stderr)
+        print(f"busplan: {w('cli.export_needs_output')}", file=sys.stderr)
         return 2
     try:
         problem = load_problem(args.problem)
@@ -34,17 +37,20 @@ def run(args: argparse.Namespace) -> int:
         bounds = stated_bounds(Path(args.solution))
         outputs = []
         if args.pdf:
-            outputs.append((Path(args.pdf), export_pdf(problem, solution, bounds)))
+            outputs.append((Path(args.pdf), export_pdf(problem, solution, bounds, lang)))
         if args.xlsx:
-            outputs.append((Path(args.xlsx), export_xlsx(problem, solution, bounds)))
-    except (ProblemError, ExportError) as exc:
-        print(f"busplan: {exc}", file=sys.stderr)
+            outputs.append((Path(args.xlsx), export_xlsx(problem, solution, bounds, lang)))
+    except ProblemError as exc:
+        print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
+        return 2
+    except ExportError as exc:
+        print(f"busplan: {w('cli.error_export', detail=exc)}", file=sys.stderr)
         return 2
     for path, content in outputs:
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_bytes(content)
         temporary.replace(path)
-        print(f"wrote {path}", file=sys.stderr)
+        print(w("cli.wrote", path=path), file=sys.stderr)
     return 0
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from busplan.i18n import Words, resolve, words
 from busplan.io.import_report import ImportReport
 from busplan.io.imports import ImportFailed, import_files
 
@@ -29,18 +30,49 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    w = words(resolve(args.lang))
     try:
         result = import_files(args.files, name=args.name, operations=args.operations)
     except ImportFailed as exc:
         _write_report(exc.report, args.report)
-        print(exc.report.summary(), file=sys.stderr)
-        print(f"busplan: import failed: {exc}", file=sys.stderr)
+        print(summary(exc.report, w), file=sys.stderr)
+        print(f"busplan: {w('cli.import_failed', detail=exc)}", file=sys.stderr)
         return 2
     _write_json(Path(args.output), result.document)
     _write_report(result.report, args.report)
-    print(result.report.summary(), file=sys.stderr)
-    print(f"wrote {len(result.problem.trips)} trips to {args.output}", file=sys.stderr)
+    print(summary(result.report, w), file=sys.stderr)
+    print(w("cli.import_wrote", count=len(result.problem.trips), path=args.output), file=sys.stderr)
     return 0
+
+
+def summary(report: ImportReport, w: Words, limit: int = 40) -> str:
+    """The parse report for a terminal. English keeps the importer's own sentences, which name
+    the values read; the other languages say each rejection and warning by its code."""
+    if w.lang == "en":
+        return report.summary(limit)
+    t = report.totals()
+    head = w(
+        "cli.import_head",
+        files=t["files"],
+        rows=t["rows_read"],
+        trips=t["trips"],
+        rejected=t["rejected"],
+        duplicates=t["duplicates"],
+        warnings=t["warnings"],
+    )
+    lines: list[str] = []
+    for f in report.files:
+        if f.error:
+            lines.append(f"{f.file}: {w('upload.file_unreadable')} ({f.error})")
+        for r in f.rejected:
+            where = ", ".join(x for x in (r.sheet, w("report.row", row=str(r.row)), r.column) if x)
+            lines.append(f"{f.file}: {where}: {w(f'reject.{r.code}')}")
+        for n in f.warnings:
+            key = f"warn.{n.code}" if f"warn.{n.code}" in w.messages else "warn.other"
+            lines.append(f"{f.file}: {w('cli.warning', text=w(key, **n.params))}")
+    if len(lines) > limit:
+        lines = [*lines[:limit], w("cli.import_more", count=len(lines) - limit)]
+    return "\n".join([head, *lines])
 
 
 def _write_report(report: ImportReport, path: str | None) -> None:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections import Counter
 from dataclasses import replace
 from typing import Any
 
 from busplan.cli.progress_bar import ProgressBar
 from busplan.core import Cancelled, Solution, SolveParams, solve
-from busplan.core.model import DAY_NAMES
-from busplan.core.units import seconds_to_minutes
+from busplan.i18n import Words, resolve, words
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import solution_to_dict, write_solution
 from busplan.routing import RoutingConfig, RoutingError, prepare
@@ -37,6 +35,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    w = words(resolve(args.lang))
     try:
         problem = load_problem(args.problem)
         days = tuple(d.strip() for d in args.days.split(",")) if args.days else None
@@ -44,52 +43,90 @@ def run(args: argparse.Namespace) -> int:
             time_limit=args.time_limit, seed=args.seed, workers=args.workers, days=days
         )
     except (ProblemError, ValueError) as exc:
-        print(f"busplan: {exc}", file=sys.stderr)
+        print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
         return 2
     try:
         config = RoutingConfig.from_env(url=args.osrm_url, allow_fallback=args.allow_fallback)
         prepared = prepare(problem, config)
     except (RoutingError, ValueError) as exc:
-        print(f"busplan: {exc}", file=sys.stderr)
+        print(f"busplan: {w('cli.error_routing', detail=exc)}", file=sys.stderr)
         return 1
     for warning in prepared.report.warnings:
-        print(f"busplan: warning: {warning}", file=sys.stderr)
+        print(f"busplan: {w('cli.warning', text=warning)}", file=sys.stderr)
     try:
-        solution = solve(prepared.problem, params, travel=prepared.travel, progress=ProgressBar())
+        solution = solve(
+            prepared.problem, params, travel=prepared.travel, progress=ProgressBar(words=w)
+        )
         solution = replace(solution, extra={"travel": prepared.report.to_dict()})
     except KeyboardInterrupt:
-        print("\nbusplan: cancelled", file=sys.stderr)
+        print(f"\nbusplan: {w('cli.cancelled')}", file=sys.stderr)
         return 130
     except Cancelled:
-        print("busplan: cancelled", file=sys.stderr)
+        print(f"busplan: {w('cli.cancelled')}", file=sys.stderr)
         return 130
     if args.output:
         write_solution(solution, args.output)
     else:
         json.dump(solution_to_dict(solution), sys.stdout, indent=1)
         sys.stdout.write("\n")
-    print(summary(solution), file=sys.stderr)
+    print(summary(solution, w), file=sys.stderr)
     return 0
 
 
-def summary(solution: Solution) -> str:
-    lines = ["day         trips buses bound gap  deadhead  |shift|  max|shift|  trips/bus"]
+COLUMNS = ("day", "trips", "buses", "bound", "gap", "deadhead", "shift", "max_shift", "per_bus")
+WIDTHS = (10, 6, 5, 5, 3, 9, 8, 11, 0)
+"""The narrowest each column is (English headers fit these); longer headers widen them."""
+
+
+def summary(solution: Solution, w: Words | None = None) -> str:
+    """A table of the days: buses against the lower bound, empty driving, moved bells and
+    trips per bus, in the words and numbers of `w` (English by default)."""
+    w = w or words()
+    heads = [w(f"cli.col_{c}") for c in COLUMNS]
+    widths = [max(n, len(h)) for n, h in zip(WIDTHS, heads, strict=True)]
+    gaps = ["", " ", " ", " ", " ", " ", " ", " ", "  "]
+
+    def line(cells: list[str]) -> str:
+        parts = [cells[0].ljust(widths[0])]
+        parts += [
+            gaps[k] + cells[k].rjust(widths[k] if k < len(cells) - 1 else 0)
+            for k in range(1, len(cells))
+        ]
+        return "".join(parts).rstrip()
+
+    def minutes(seconds: float, decimals: int) -> str:
+        return w.number(round(seconds / 60, decimals), decimals) + "m"
+
+    lines = [line(heads)]
     for day, plan in solution.days.items():
         s = plan.stats
         if s is None:
             continue
-        lines.append(
-            f"{DAY_NAMES[day]:<10} {s.trips:>6} {s.buses:>5} {s.lower_bound:>5} {s.gap:>3} "
-            f"{seconds_to_minutes(s.deadhead_s):>8.0f}m {seconds_to_minutes(s.abs_shift_s):>7.0f}m "
-            f"{seconds_to_minutes(s.max_abs_shift_s):>10.1f}m  "
-            f"{s.trips_per_bus_min}/{s.trips_per_bus_median:g}/{s.trips_per_bus_max}"
-            + (f"  (same trips as {DAY_NAMES[plan.same_as]})" if plan.same_as else "")
-        )
-        why = Counter(u.reason.split(":")[0] for u in plan.unassigned)
-        for reason, count in sorted(why.items()):
-            lines.append(f"{'':<10} {count} trip(s) unassigned: {reason}")
+        cells = [
+            w.day(day),
+            str(s.trips),
+            str(s.buses),
+            str(s.lower_bound),
+            str(s.gap),
+            minutes(round(s.deadhead_s / 60) * 60, 0),
+            minutes(round(s.abs_shift_s / 60) * 60, 0),
+            _one_decimal(s.max_abs_shift_s / 60, w) + "m",
+            f"{s.trips_per_bus_min}/{w.number(s.trips_per_bus_median)}/{s.trips_per_bus_max}",
+        ]
+        text = line(cells)
+        if plan.same_as:
+            text += "  " + w("cli.same_as", day=w.day_in_text(plan.same_as))
+        lines.append(text)
+        unassigned = len(plan.unassigned)
+        if unassigned:
+            lines.append(" " * (widths[0] + 1) + w("cli.unassigned", count=unassigned))
     if solution.stability is not None:
-        lines.append(f"stability over the week: {solution.stability:.3f}")
-    lines += [f"missing: {m}" for m in solution.extra.get("missing", [])]
-    lines.append(f"solved in {solution.seconds:.1f} s; gap = buses above the proven lower bound")
+        lines.append(w("cli.stability", value=w.number(round(solution.stability, 3))))
+    lines += [w("cli.missing", what=m) for m in solution.extra.get("missing", [])]
+    lines.append(w("cli.solved", s=_one_decimal(solution.seconds, w)))
     return "\n".join(lines)
+
+
+def _one_decimal(value: float, w: Words) -> str:
+    text = f"{value:.1f}"
+    return text.replace(".", ",") if w.lang in ("gl", "es") else text

@@ -136,16 +136,25 @@ def alone_errors(problem: Problem, k: int, depots: DepotTravel) -> list[str]:
     return [] if any(not e for e in broken) else broken[0]
 
 
-def ride_warnings(problem: Problem) -> list[tuple[str, str]]:
-    """(trip id, message) for trips longer than the pupils' longest ride; never refused."""
+@dataclass(frozen=True, slots=True)
+class LongRide:
+    """A trip longer than the pupils' longest ride: a warning, never a refusal."""
+
+    trip_id: str
+    ride_s: int
+    limit_s: int
+
+    def __str__(self) -> str:
+        ride, limit = _m(self.ride_s), _m(self.limit_s)
+        return f"trip {self.trip_id}: ride of {ride} min is over {limit} (max_ride_min)"
+
+
+def ride_warnings(problem: Problem) -> list[LongRide]:
+    """Trips longer than `max_ride_min`."""
     limit = problem.settings.max_ride_s
     if limit is None:
         return []
-    return [
-        (t.id, f"ride of {_m(t.duration_s)} min is over {_m(limit)} (max_ride_min)")
-        for t in problem.trips
-        if t.duration_s > limit
-    ]
+    return [LongRide(t.id, t.duration_s, limit) for t in problem.trips if t.duration_s > limit]
 
 
 def _seats(trip: Trip) -> str:

@@ -16,9 +16,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from busplan.core.model import DAY_NAMES, DAYS, Kind, Problem, Trip
+from busplan.core.model import DAYS, Kind, Problem, Trip
 from busplan.core.solution import Solution
 from busplan.core.units import SECONDS_PER_DAY
+from busplan.i18n import Words, words
 from busplan.io.contract_values import json_minutes
 from busplan.io.timetable import DayTimetable, timetables
 
@@ -31,54 +32,62 @@ ALTERNATE_BUS = PatternFill("solid", fgColor="EEEEEE")
 TIGHT_FONT = Font(bold=True)
 
 SUMMARY_COLUMNS = [
-    "Day",
-    "Day name",
-    "Buses",
-    "Lower bound",
-    "Trips",
-    "Unassigned",
-    "Deadhead (min)",
-    "Total |shift| (min)",
-    "Shifted trips",
-    "Tight connections",
-    "Same trips as",
+    "day",
+    "day_name",
+    "buses",
+    "bound",
+    "trips",
+    "unassigned",
+    "deadhead",
+    "abs_shift",
+    "shifted",
+    "tight_count",
+    "same",
 ]
 DAY_COLUMNS = [
-    "Bus",
-    "#",
-    "Trip",
-    "Kind",
-    "Official time",
-    "Planned start",
-    "Planned end",
-    "Shift (min)",
-    "Deadhead (min)",
-    "Slack to next (min)",
-    "Tight",
-    "School",
-    "First stop",
-    "Last stop",
-    "Seats",
-    "Contract",
-    "Note",
+    "bus",
+    "n",
+    "trip",
+    "kind",
+    "official",
+    "start",
+    "end",
+    "shift",
+    "deadhead",
+    "slack",
+    "tight",
+    "school",
+    "first_stop",
+    "last_stop",
+    "seats",
+    "contract",
+    "note",
 ]
-TRIP_COLUMNS = ["Trip", "Kind", "Official time", "Duration (min)", "School", "Contract", "Seats"]
-TIME_COLUMNS = {"Official time", "Planned start", "Planned end"}
+DEPOT_COLUMNS = ["depot", "leaves", "returns"]
+"""Added to a day's sheet when its buses have depots: on each bus's first row."""
+TRIP_COLUMNS = ["trip", "kind", "official", "duration", "school", "contract", "seats"]
+TIME_COLUMNS = {"official", "start", "end", "leaves", "returns"}
+"""Column codes; the headers are the words of `xlsx.col_<code>` in the workbook's language."""
 
 
 def export_xlsx(
-    problem: Problem, solution: Solution, bounds: Mapping[str, int] | None = None
+    problem: Problem,
+    solution: Solution,
+    bounds: Mapping[str, int] | None = None,
+    lang: str = "en",
 ) -> bytes:
-    """The workbook as bytes (for a file or an HTTP response)."""
+    """The workbook as bytes (for a file or an HTTP response), in `lang`: sheet names,
+    headers, day names and words."""
+    w = words(lang)
     days = timetables(problem, solution, bounds)
     book = Workbook()
     summary = book.active
     assert summary is not None
-    summary.title = "Summary"
-    _table(summary, SUMMARY_COLUMNS, [_summary_row(d) for d in days])
+    summary.title = w("xlsx.summary")
+    _table(summary, SUMMARY_COLUMNS, [_summary_row(d, w) for d in days], w)
     for day in days:
-        _day_sheet(book.create_sheet(day.name), day)
-    _trips_sheet(book.create_sheet("Trips"), problem, days)
+        _day_sheet(book.create_sheet(w.day(day.day)), day, w)
+    _trips_sheet(book.create_sheet(w("xlsx.trips")), problem, days, w)
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -88,10 +97,10 @@ def excel_time(seconds: int) -> float:
     return seconds / SECONDS_PER_DAY
 
 
-def _summary_row(day: DayTimetable) -> list[Any]:
+def _summary_row(day: DayTimetable, w: Words) -> list[Any]:
     return [
         day.day,
-        day.name,
+        w.day(day.day),
         len(day.buses),
         day.lower_bound,
         day.trips,
@@ -100,36 +109,46 @@ def _summary_row(day: DayTimetable) -> list[Any]:
         json_minutes(day.abs_shift_s),
         day.shifted_trips,
         day.tight_connections,
-        DAY_NAMES.get(day.same_as or "", day.same_as),
+        w.day(day.same_as) if day.same_as else None,
     ]
 
 
-def _day_sheet(ws: Worksheet, day: DayTimetable) -> None:
+def _day_sheet(ws: Worksheet, day: DayTimetable, w: Words) -> None:
+    with_depots = any(b.depot for b in day.buses)
     rows: list[list[Any]] = []
     fills: list[bool] = []
     tight: list[bool] = []
     for n, bus in enumerate(day.buses):
         for r in bus.rows:
             p, t = r.planned, r.trip
+            depot: list[Any] = []
+            if with_depots:
+                first = r.position == 1
+                depot = [
+                    bus.depot_name if first else None,
+                    excel_time(bus.leaves_s) if first and bus.depot else None,
+                    excel_time(bus.returns_s) if first and bus.depot else None,
+                ]
             rows.append(
                 [
                     r.bus,
                     r.position,
                     t.id,
-                    _kind(t),
+                    _kind(t, w),
                     excel_time(t.time_s),
                     excel_time(p.start_s),
                     excel_time(p.end_s),
                     json_minutes(p.shift_s),
                     json_minutes(p.deadhead_s),
                     None if r.slack_s is None else json_minutes(r.slack_s),
-                    "tight" if r.tight else None,
+                    w("xlsx.tight") if r.tight else None,
                     _school(t),
                     r.first_stop,
                     r.last_stop,
                     t.seats,
                     t.contract,
                     None,
+                    *depot,
                 ]
             )
             fills.append(n % 2 == 1)
@@ -137,10 +156,10 @@ def _day_sheet(ws: Worksheet, day: DayTimetable) -> None:
     for t, u in day.unassigned:
         rows.append(
             [
-                "unassigned",
+                w("xlsx.unassigned"),
                 None,
                 t.id,
-                _kind(t),
+                _kind(t, w),
                 excel_time(t.time_s),
                 None,
                 None,
@@ -153,12 +172,13 @@ def _day_sheet(ws: Worksheet, day: DayTimetable) -> None:
                 t.stops[-1].name if t.stops else "",
                 t.seats,
                 t.contract,
-                u.reason,
+                _reason(t, u.reason, w),
+                *([None] * len(DEPOT_COLUMNS) if with_depots else []),
             ]
         )
         fills.append(False)
         tight.append(False)
-    _table(ws, DAY_COLUMNS, rows)
+    _table(ws, DAY_COLUMNS + (DEPOT_COLUMNS if with_depots else []), rows, w)
     for offset, (fill, is_tight) in enumerate(zip(fills, tight, strict=True)):
         for cell in ws[offset + 2]:
             if fill:
@@ -167,19 +187,19 @@ def _day_sheet(ws: Worksheet, day: DayTimetable) -> None:
                 cell.font = TIGHT_FONT
 
 
-def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable]) -> None:
+def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable], w: Words) -> None:
     bus_of: dict[str, dict[str, str]] = {d.day: {} for d in days}
     for d in days:
         for bus in d.buses:
             for r in bus.rows:
                 bus_of[d.day][r.trip.id] = bus.bus
         for t, _ in d.unassigned:
-            bus_of[d.day][t.id] = "unassigned"
+            bus_of[d.day][t.id] = w("xlsx.unassigned")
     shown = [d for d in DAYS if d in bus_of]
     rows = [
         [
             t.id,
-            _kind(t),
+            _kind(t, w),
             excel_time(t.time_s),
             json_minutes(t.duration_s),
             _school(t),
@@ -189,31 +209,46 @@ def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable]) -> N
         ]
         for t in problem.trips
     ]
-    _table(ws, TRIP_COLUMNS + [DAY_NAMES[d] for d in shown], rows)
+    _table(ws, TRIP_COLUMNS + [f"day.{d}" for d in shown], rows, w)
 
 
-def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]]) -> None:
-    """Header, rows, time formats, frozen header, filters and readable column widths."""
-    ws.append(columns)
+def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]], w: Words) -> None:
+    """Header, rows, time formats, frozen header, filters and readable column widths.
+    `columns` are codes: `xlsx.col_<code>` in the catalogue, or a day's `day.<code>`."""
+    headers = [w(c) if c.startswith("day.") else w(f"xlsx.col_{c}") for c in columns]
+    ws.append(headers)
     for cell in ws[1]:
         cell.font = HEADER_FONT
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     for row in rows:
         ws.append(row)
-    for c, name in enumerate(columns, start=1):
+    for c, (name, header) in enumerate(zip(columns, headers, strict=True), start=1):
         letter = get_column_letter(c)
         if name in TIME_COLUMNS:
             for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
                 inside = isinstance(cell.value, float) and 0 <= cell.value < 1
                 cell.number_format = TIME_FORMAT if inside else LONG_TIME_FORMAT
         longest = max((len(str(r[c - 1])) for r in rows if r[c - 1] is not None), default=0)
-        ws.column_dimensions[letter].width = min(max(len(name), longest, 6) + 2, 40)
+        ws.column_dimensions[letter].width = min(max(len(header), longest, 6) + 2, 40)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
 
 
-def _kind(trip: Trip) -> str:
-    return "entry" if trip.kind is Kind.ENTRY else "exit"
+def _kind(trip: Trip, w: Words) -> str:
+    return w("xlsx.kind_entry") if trip.kind is Kind.ENTRY else w("xlsx.kind_exit")
+
+
+def _reason(trip: Trip, reason: str, w: Words) -> str:
+    """The solver's one reason, said from the trip in the workbook's language."""
+    if w.lang != "en" and reason.startswith("no vehicle fits"):
+        any_size = w("unassigned.any")
+        return w(
+            "unassigned.no_vehicle",
+            seats=trip.seats,
+            min=trip.vehicle_seats.min or any_size,
+            max=trip.vehicle_seats.max or any_size,
+        )
+    return reason
 
 
 def _school(trip: Trip) -> str:

@@ -89,9 +89,19 @@ class Notice:
     message: str
     sheet: str = ""
     row: int | None = None
+    code: str = ""
+    """What kind of notice, for programs and for the UI's words ("" = not classified)."""
+    params: dict[str, Any] = field(default_factory=dict)
+    """The values the message names, by name, for saying it in other words."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sheet": self.sheet, "row": self.row, "message": self.message}
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "message": self.message,
+            "code": self.code,
+            "params": self.params,
+        }
 
     def __str__(self) -> str:
         where = f'sheet "{self.sheet}"' if self.sheet else ""
@@ -138,8 +148,10 @@ class FileReport:
     def reject(self, rejection: Rejection) -> None:
         self.rejected.append(rejection)
 
-    def warn(self, message: str, sheet: str = "", row: int | None = None) -> None:
-        self.warnings.append(Notice(message, sheet, row))
+    def warn(
+        self, message: str, sheet: str = "", row: int | None = None, code: str = "", **params: Any
+    ) -> None:
+        self.warnings.append(Notice(message, sheet, row, code, params))
 
     def to_dict(self) -> dict[str, Any]:
         return {

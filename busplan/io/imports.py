@@ -138,8 +138,14 @@ def _merge(
         reason = f"the imported trips do not form a valid problem: {exc}"
         raise ImportFailed(report, reason) from None
     by_file = {f.report.file: f.report for f in files}
-    for trip_id, message in ride_warnings(problem):
-        by_file[origin[trip_id]].warn(f"trip {trip_id}: {message}")
+    for ride in ride_warnings(problem):
+        by_file[origin[ride.trip_id]].warn(
+            str(ride),
+            code="long_ride",
+            trip=ride.trip_id,
+            ride=round(ride.ride_s / 60),
+            limit=round(ride.limit_s / 60),
+        )
     return ImportResult(problem, document, report)
 
 

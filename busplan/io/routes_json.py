@@ -146,7 +146,11 @@ def _clock(value: Any, field: str) -> int:
 
 def _days(value: Any, n: int, report: FileReport) -> list[str]:
     if value is None or value == [] or value == "":
-        report.warn("no days given: the route runs every weekday, as in the old system", row=n)
+        report.warn(
+            "no days given: the route runs every weekday, as in the old system",
+            row=n,
+            code="no_days",
+        )
         return list(DAYS)
     if isinstance(value, str):
         return day_codes(value, "days")
@@ -193,7 +197,11 @@ def _stops(raw: Any, kind: Kind, n: int, report: FileReport) -> tuple[list[dict[
     school_first = read[0]["is_school"] and not read[-1]["is_school"]
     school_last = read[-1]["is_school"] and not read[0]["is_school"]
     if (kind is Kind.EXIT and school_last) or (kind is Kind.ENTRY and school_first):
-        report.warn(f"{kind.value} route lists its stops from the wrong end: reversed", row=n)
+        report.warn(
+            f"{kind.value} route lists its stops from the wrong end: reversed",
+            row=n,
+            code="stops_reversed",
+        )
         total = read[-1]["t"]
         read = [s | {"t": total - s["t"]} for s in reversed(read)]
     first = read[0]["t"]

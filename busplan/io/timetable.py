@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from busplan.core.model import DAY_NAMES, DAYS, Problem, Trip
-from busplan.core.solution import DayPlan, PlannedTrip, Solution, Unassigned
+from busplan.core.model import DAY_NAMES, DAYS, Kind, Problem, Stop, Trip
+from busplan.core.solution import Bus, DayPlan, PlannedTrip, Solution, Unassigned
 
 TIGHT_MARGIN_S = 5 * 60
 """A connection is tight when its slack is under the buffer plus this margin: on paper those
@@ -41,11 +41,54 @@ class TimetableRow:
     def last_stop(self) -> str:
         return self.trip.stops[-1].name if self.trip.stops else ""
 
+    @property
+    def bell_s(self) -> int:
+        """The planned bell: arrival at school for an entry, departure for an exit."""
+        return self.planned.end_s if self.trip.kind is Kind.ENTRY else self.planned.start_s
+
+    def stop_times(self) -> list[tuple[int, Stop]]:
+        """Every stop in driving order with its planned time: the trip's planned start plus
+        the stop's offset from the first stop."""
+        return [(self.planned.start_s + s.offset_s, s) for s in self.trip.stops]
+
+    def school_stop(self) -> int | None:
+        """Index of the school among the stops: the last of an entry, the first of an exit."""
+        if not self.trip.stops:
+            return None
+        return len(self.trip.stops) - 1 if self.trip.kind is Kind.ENTRY else 0
+
 
 @dataclass(frozen=True, slots=True)
 class BusDay:
     bus: str
     rows: tuple[TimetableRow, ...]
+    plan: Bus | None = None
+    """The solver's bus: its depot, vehicle, pull-out and pull-in (when it has them)."""
+    depot_name: str = ""
+    """The name of its depot ("" without a depot)."""
+
+    @property
+    def depot(self) -> str:
+        return self.plan.depot if self.plan else ""
+
+    @property
+    def leaves_s(self) -> int:
+        """Leaving the depot, or the first trip's start without one."""
+        return self.plan.leaves_s if self.plan else self.start_s
+
+    @property
+    def returns_s(self) -> int:
+        """Back at the depot, or the last trip's end without one."""
+        return self.plan.returns_s if self.plan else self.end_s
+
+    def signature(self) -> tuple[object, ...]:
+        """What a driver does, for telling whether two days are driven alike."""
+        trips = tuple(
+            (r.trip.id, r.planned.start_s, r.planned.end_s, r.planned.deadhead_s) for r in self.rows
+        )
+        plan = self.plan
+        depot = (plan.depot, plan.pull_out_s, plan.pull_in_s) if plan else ("", 0, 0)
+        return (trips, depot)
 
     @property
     def start_s(self) -> int:
@@ -102,14 +145,25 @@ def timetables(
     trips = {t.id: t for t in problem.trips}
     order = {d: n for n, d in enumerate(DAYS)}
     days = sorted(solution.days.values(), key=lambda p: order.get(p.day, len(order)))
-    return [_day(plan, trips, problem.settings.buffer_s, bounds or {}) for plan in days]
+    depots = {d.id: d.name or d.id for d in problem.depots}
+    return [_day(plan, trips, problem.settings.buffer_s, bounds or {}, depots) for plan in days]
 
 
 def _day(
-    plan: DayPlan, trips: Mapping[str, Trip], buffer_s: int, bounds: Mapping[str, int]
+    plan: DayPlan,
+    trips: Mapping[str, Trip],
+    buffer_s: int,
+    bounds: Mapping[str, int],
+    depots: Mapping[str, str],
 ) -> DayTimetable:
     buses = tuple(
-        BusDay(bus.id, _rows(bus.id, bus.trips, trips, buffer_s, plan.day)) for bus in plan.buses
+        BusDay(
+            bus.id,
+            _rows(bus.id, bus.trips, trips, buffer_s, plan.day),
+            bus,
+            depots.get(bus.depot, bus.depot),
+        )
+        for bus in plan.buses
     )
     unassigned = tuple((_trip(u.trip_id, trips, plan.day), u) for u in plan.unassigned)
     bound = plan.stats.lower_bound if plan.stats else bounds.get(plan.day)
@@ -146,3 +200,46 @@ def _trip(trip_id: str, trips: Mapping[str, Trip], day: str) -> Trip:
     if trip is None:
         raise ExportError(f"day {day}: trip {trip_id} of the solution is not in the problem")
     return trip
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """Days on which a bus is driven exactly alike, and how."""
+
+    days: tuple[str, ...]
+    bus: BusDay
+
+
+@dataclass(frozen=True, slots=True)
+class BusWeek:
+    """One bus over the week: the ways it is driven (the most common first) and the days of
+    the plan on which it does not run. A bus id names the same vehicle on every day."""
+
+    bus: str
+    variants: tuple[Variant, ...]
+    idle: tuple[str, ...]
+
+    @property
+    def days(self) -> tuple[str, ...]:
+        order = {d: n for n, d in enumerate(DAYS)}
+        return tuple(
+            sorted((d for v in self.variants for d in v.days), key=lambda d: order.get(d, 99))
+        )
+
+
+def bus_weeks(days: list[DayTimetable]) -> list[BusWeek]:
+    """Every bus of the plan with its week, in the order buses first appear."""
+    found: dict[str, dict[str, BusDay]] = {}
+    for timetable in days:
+        for bus_day in timetable.buses:
+            found.setdefault(bus_day.bus, {})[timetable.day] = bus_day
+    weeks = []
+    for bus_id, by_day in found.items():
+        groups: dict[tuple[object, ...], list[str]] = {}
+        for code, bus_day in by_day.items():
+            groups.setdefault(bus_day.signature(), []).append(code)
+        variants = [Variant(tuple(codes), by_day[codes[0]]) for codes in groups.values()]
+        variants.sort(key=lambda v: -len(v.days))
+        idle = tuple(d.day for d in days if d.day not in by_day)
+        weeks.append(BusWeek(bus_id, tuple(variants), idle))
+    return weeks

@@ -128,7 +128,7 @@ def test_drive_limit_binds() -> None:
 def test_fleet_too_small_leaves_the_fewest_trips_with_the_rule_and_what_is_missing() -> None:
     """Three overlapping OP1 trips and two OP1 vehicles: one trip is unassigned, named."""
     trips = [op_trip("A", "08:00"), op_trip("B", "08:05"), op_trip("C", "08:10")]
-    problem, solution = solved(ops_problem(trips))
+    _, solution = solved(ops_problem(trips))
     plan = solution.days["L"]
     assert len(plan.buses) == 2 and len(plan.unassigned) == 1
     assert "no vehicle left" in plan.unassigned[0].reason

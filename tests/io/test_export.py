@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from busplan.cli import main
 from busplan.core import Problem, Solution, SolveParams, solve
+from busplan.core.model import DAY_NAMES
 from busplan.core.solution import Bus, DayPlan, PlannedTrip, Unassigned
 from busplan.io.export_pdf import export_pdf
 from busplan.io.export_xlsx import export_xlsx
@@ -106,21 +107,43 @@ def test_xlsx_summary_has_a_row_per_day(planned: tuple[Problem, Solution]) -> No
         assert rows[day][2:5] == (len(plan.buses), plan.stats.lower_bound, plan.stats.trips)
 
 
-def test_pdf_shows_every_trip_of_every_bus(planned: tuple[Problem, Solution]) -> None:
-    """A summary page per day, then a page per bus listing each of its trips in order."""
+def pdf_pages(content: bytes) -> list[str]:
+    return [p.extract_text() for p in PdfReader(io.BytesIO(content)).pages]
+
+
+def test_pdf_has_each_days_figures_then_a_sheet_per_bus(planned: tuple[Problem, Solution]) -> None:
+    """Planners' pages for every day (chart, then figures), then one driver's sheet per bus
+    listing each of its trips in order on every day it runs."""
     problem, solution = planned
-    pages = [p.extract_text() for p in PdfReader(io.BytesIO(export_pdf(problem, solution))).pages]
-    n = 0
-    for day, plan in solution.days.items():
-        assert "summary" in pages[n] and f"Buses\n{len(plan.buses)}" in pages[n]
-        n += 1
+    text = "\n".join(pdf_pages(export_pdf(problem, solution)))
+    for plan in solution.days.values():
+        assert f"{DAY_NAMES[plan.day]}: the day's buses" in text
+        assert f"{DAY_NAMES[plan.day]}: figures and buses" in text
+        assert f"Buses\n{len(plan.buses)}" in text
+    buses = {b.id for plan in solution.days.values() for b in plan.buses}
+    assert text.count("driver's sheet") == len(buses)
+    for plan in solution.days.values():
         for bus in plan.buses:
-            text = pages[n]
-            assert f"bus {bus.id}," in text
-            positions = [text.index(p.trip_id) for p in bus.trips]
-            assert positions == sorted(positions), (day, bus.id)
-            n += 1
-    assert n == len(pages)
+            part = sheet_part(driver_sheet(text, bus.id), DAY_NAMES[plan.day])
+            positions = [part.index(f"Trip {p.trip_id} ") for p in bus.trips]
+            assert positions == sorted(positions), (plan.day, bus.id)
+
+
+def driver_sheet(text: str, bus: str) -> str:
+    """One bus's sheet out of the whole PDF's text."""
+    start = text.index(f"Bus {bus}: driver's sheet")
+    end = text.find("driver's sheet", start + 20)
+    return text[start : end if end > 0 else len(text)]
+
+
+def sheet_part(sheet: str, day: str) -> str:
+    """The part of a driver's sheet for `day`: the one marked DIFFERENT ON that day, or the
+    first when none is."""
+    parts = sheet.split("DIFFERENT ON ")
+    for part in parts[1:]:
+        if day.upper() in part.splitlines()[0]:
+            return part
+    return parts[0]
 
 
 def two_trip_plan(gap_min: int) -> tuple[Problem, Solution]:
@@ -184,8 +207,8 @@ def test_tight_connections_are_marked(gap: int, tight: bool) -> None:
     (day,) = timetables(problem, solution)
     first = day.buses[0].rows[0]
     assert first.slack_s == gap * 60 and first.tight is tight
-    pdf = PdfReader(io.BytesIO(export_pdf(problem, solution)))
-    assert ("TIGHT" in pdf.pages[1].extract_text()) is tight
+    pdf = "\n".join(pdf_pages(export_pdf(problem, solution)))
+    assert ("TIGHT" in pdf) is tight
     ws = openpyxl.load_workbook(io.BytesIO(export_xlsx(problem, solution)))["Monday"]
     assert (ws.cell(2, 11).value == "tight") is tight
 
@@ -193,7 +216,7 @@ def test_tight_connections_are_marked(gap: int, tight: bool) -> None:
 def test_unassigned_trips_are_listed_with_their_reason() -> None:
     """A trip no bus runs appears on the day's summary and sheet, with why."""
     problem, solution = two_trip_plan(20)
-    summary = PdfReader(io.BytesIO(export_pdf(problem, solution))).pages[0].extract_text()
+    summary = "\n".join(pdf_pages(export_pdf(problem, solution)))
     assert "Unassigned trips" in summary and "no vehicle fits" in summary
     ws = openpyxl.load_workbook(io.BytesIO(export_xlsx(problem, solution)))["Monday"]
     last = [c.value for c in ws[ws.max_row]]
@@ -218,7 +241,7 @@ def test_cli_import_optimize_export(workbooks: Any, tmp_path: Path) -> None:
     args = ["export", str(solution), "--problem", str(problem), "--pdf", str(pdf)]
     assert main([*args, "--xlsx", str(xlsx)]) == 0
     bound = json.loads(solution.read_text())["days"]["L"]["stats"]["lower_bound"]
-    summary = PdfReader(pdf).pages[0].extract_text()
+    summary = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
     assert f"Lower bound on buses\n{bound}" in summary
     assert openpyxl.load_workbook(xlsx)["Summary"].cell(2, 4).value == bound
 

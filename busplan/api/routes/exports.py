@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Response
 
@@ -18,22 +18,29 @@ from busplan.store.states import JobState
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
+Lang = Literal["gl", "es", "en"]
+"""Languages of the exported words (the API itself speaks English)."""
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/{job_id}/export.pdf", response_class=Response)
-def export_job_pdf(job_id: str, service: ServiceDep, tenant: TenantDep) -> Response:
-    """Per-bus timetables for drivers, one page per bus after each day's summary."""
-    return _export(service.require(job_id, tenant=tenant), "pdf")
+def export_job_pdf(
+    job_id: str, service: ServiceDep, tenant: TenantDep, lang: Lang = "en"
+) -> Response:
+    """For planners, each day's buses as a chart and its figures; for drivers, one sheet per
+    bus for the week. `lang`: the words' language (gl, es or en)."""
+    return _export(service.require(job_id, tenant=tenant), "pdf", lang)
 
 
 @router.get("/{job_id}/export.xlsx", response_class=Response)
-def export_job_xlsx(job_id: str, service: ServiceDep, tenant: TenantDep) -> Response:
-    """A workbook with a summary, one sheet per day, and the trips."""
-    return _export(service.require(job_id, tenant=tenant), "xlsx")
+def export_job_xlsx(
+    job_id: str, service: ServiceDep, tenant: TenantDep, lang: Lang = "en"
+) -> Response:
+    """A workbook with a summary, one sheet per day, and the trips, in `lang`."""
+    return _export(service.require(job_id, tenant=tenant), "xlsx", lang)
 
 
-def _export(job: Job, kind: str) -> Response:
+def _export(job: Job, kind: str, lang: str) -> Response:
     job_id = job.id
     if job.state != JobState.COMPLETED or job.result is None:
         raise ApiError(409, "RESULT_NOT_READY", f"job {job_id} is {job.state}; nothing to export")
@@ -41,9 +48,9 @@ def _export(job: Job, kind: str) -> Response:
     solution = parse_solution(job.result)
     bounds = _bounds(job.result)
     content = (
-        export_pdf(problem, solution, bounds)
+        export_pdf(problem, solution, bounds, lang=lang)
         if kind == "pdf"
-        else export_xlsx(problem, solution, bounds)
+        else export_xlsx(problem, solution, bounds, lang=lang)
     )
     media = "application/pdf" if kind == "pdf" else XLSX
     filename = f"busplan-{job_id}.{kind}"

@@ -103,6 +103,11 @@ def _merge(earlier: RouteSource | None, later: RouteSource, report: FileReport) 
                 f'"{earlier.sheet}" row {earlier.row}; using "{old}"',
                 later.sheet,
                 later.row,
+                code="route_value_differs",
+                route=earlier.route.code,
+                field=f.name,
+                new=str(new),
+                old=str(old),
             )
     return RouteSource(Route(**values), earlier.sheet, earlier.row)
 

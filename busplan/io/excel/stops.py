@@ -53,12 +53,16 @@ def read_stops(tables: list[Table], report: FileReport) -> tuple[Table, dict[str
                 f'stops read from sheet "{best.table.sheet}" ({best.usable} usable stop rows), '
                 f'not from "{other.table.sheet}" ({other.usable})',
                 other.table.sheet,
+                code="stops_sheet_chosen",
+                used=best.table.sheet,
             )
     report.rejected += best.rejected
     report.duplicates += best.duplicates
     if "order" not in best.table.columns:
         report.warn(
-            "no stop order column: stops taken in the order the rows are listed", best.table.sheet
+            "no stop order column: stops taken in the order the rows are listed",
+            best.table.sheet,
+            code="no_stop_order",
         )
     return best.table, best.routes
 

@@ -41,7 +41,11 @@ def read_trips(
     records: dict[str, TripRecord] = {}
     for table, role in sheets:
         if "days" not in table.columns:
-            report.warn("no weekly frequency column: these trips run every weekday", table.sheet)
+            report.warn(
+                "no weekly frequency column: these trips run every weekday",
+                table.sheet,
+                code="no_frequency",
+            )
         for row in table.rows:
             try:
                 trip = _trip(row, role, book, "days" in table.columns)
@@ -199,6 +203,10 @@ def _check_school_start(record: TripRecord, book: RouteBook, report: FileReport)
             f"{format_clock(route.school_start)}",
             record.sheet,
             record.row,
+            code="arrives_after_start",
+            trip=record.id,
+            time=doc["time"],
+            start=format_clock(route.school_start),
         )
 
 

@@ -92,7 +92,7 @@ def open_workbook(path: str | Path, report: FileReport) -> Workbook:
             f"not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}"
         ) from None
     for w in caught:
-        report.warn(f"workbook: {w.message}")
+        report.warn(f"workbook: {w.message}", code="workbook_note")
     return book
 
 
@@ -108,12 +108,12 @@ def _tables(book: Workbook, report: FileReport) -> dict[str, list[tuple[Table, S
         try:
             table = read_table(ws, FIELDS[role.role], "route")
         except SheetError as exc:
-            report.warn(f"not used: {exc}", ws.title)
+            report.warn(f"not used: {exc}", ws.title, code="sheet_not_used")
             continue
         sheet.rows_read = len(table.rows)
         sheet.blank_rows = table.blank_rows
         for note in table.notes:
-            report.warn(note, ws.title, table.header_row)
+            report.warn(note, ws.title, table.header_row, code="column_note")
         found[role.role].append((table, role))
     for tables in found.values():
         tables.sort(key=lambda pair: pair[1].variant)

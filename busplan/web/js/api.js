@@ -10,6 +10,8 @@ export class ApiProblem extends Error {
     this.code = code;
     this.detail = body.detail || "";
     this.errors = Array.isArray(body.errors) ? body.errors : [];
+    /** Made by the page itself (already in the page's language), not sent by the server. */
+    this.fromPage = Boolean(body.fromPage);
   }
 
   /** The error in words: what happened, then the server's detail if it adds anything. */
@@ -55,6 +57,7 @@ export const api = {
   jobs: (limit, offset) => call(`/jobs?limit=${limit}&offset=${offset}`),
 };
 
-export function exportUrl(id, kind) {
-  return `${job(id)}/export.${kind}`;
+/** A job's timetables as a file, in the page's language. */
+export function exportUrl(id, kind, lang) {
+  return `${job(id)}/export.${kind}${lang ? `?lang=${encodeURIComponent(lang)}` : ""}`;
 }

@@ -1,16 +1,43 @@
-// Times and quantities in the operator's own locale. Times of day arrive as "HH:MM[:SS]"
-// (minutes from midnight, possibly past 24:00 for a trip shifted over midnight).
+// Times and quantities as the page's language writes them: a 24-hour clock, the language's
+// decimal sign, its day names. Times of day arrive as "HH:MM[:SS]" (minutes from midnight,
+// possibly past 24:00 for a trip shifted over midnight).
 
-const clock = new Intl.DateTimeFormat(undefined, {
-  hour: "numeric",
-  minute: "2-digit",
-  timeZone: "UTC",
-});
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-const weekday = new Intl.DateTimeFormat(undefined, { weekday: "long", timeZone: "UTC" });
-const numbers = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+import { lang, locale, t } from "./i18n.js";
 
 export const DAYS = ["L", "M", "Mc", "X", "V"];
+
+// Made on first use: the language is known only once its catalogue has loaded. Browsers do
+// not all carry Galician number and date data (Chromium falls back to "2026 M11 30" and a
+// decimal point), so Galician numbers are written with the Spanish rules, which are the same
+// (decimal comma), and dates in both languages as numbers: 30/11/2026, 10:58.
+let made = null;
+function formats() {
+  if (made && made.locale === locale()) return made;
+  const at = locale();
+  const numbersAt = lang() === "gl" ? "es-ES" : at;
+  made = {
+    locale: at,
+    clock: new Intl.DateTimeFormat("en-GB", {
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZone: "UTC",
+    }),
+    dateTime:
+      lang() === "en"
+        ? new Intl.DateTimeFormat(at, { dateStyle: "medium", timeStyle: "short", hourCycle: "h23" })
+        : new Intl.DateTimeFormat("es-ES", {
+            day: "2-digit",
+            month: "2-digit",
+            year: "numeric",
+            hour: "2-digit",
+            minute: "2-digit",
+            hourCycle: "h23",
+          }),
+    numbers: new Intl.NumberFormat(numbersAt, { maximumFractionDigits: 1 }),
+  };
+  return made;
+}
 
 /** "07:45" or "-00:10:30" -> minutes from midnight (fractional when seconds are given). */
 export function clockMinutes(text) {
@@ -20,12 +47,14 @@ export function clockMinutes(text) {
   return negative ? -minutes : minutes;
 }
 
-/** Minutes from midnight as a local time of day; outside the day it says which day. */
+/** Minutes from midnight as a time of day; outside the day it says which day. */
 export function formatClock(minutes) {
   const day = Math.floor(minutes / 1440);
-  const text = clock.format(new Date(Date.UTC(1970, 0, 1) + (minutes - day * 1440) * 60000));
+  const text = formats().clock.format(
+    new Date(Date.UTC(1970, 0, 1) + (minutes - day * 1440) * 60000),
+  );
   if (day === 0) return text;
-  return day > 0 ? `${text} (+${day} d)` : `${text} (${day} d)`;
+  return t("time.other_day", { time: text, days: day > 0 ? `+${day}` : `${day}` });
 }
 
 export function formatClockText(text) {
@@ -35,18 +64,18 @@ export function formatClockText(text) {
 /** 727 -> "12 h 07 min", 45 -> "45 min". */
 export function formatMinutes(minutes) {
   const total = Math.round(minutes);
-  if (Math.abs(total) < 60) return `${total} min`;
+  if (Math.abs(total) < 60) return t("duration.minutes", { m: total });
   const h = Math.trunc(total / 60);
   const m = Math.abs(total % 60);
-  return `${h} h ${String(m).padStart(2, "0")} min`;
+  return t("duration.hours", { h, m: String(m).padStart(2, "0") });
 }
 
 /** A shift in minutes with its sign: "+5 min", "−10 min". */
 export function formatShift(minutes) {
-  const value = numbers.format(Math.abs(minutes));
-  if (minutes > 0) return `+${value} min`;
-  if (minutes < 0) return `\u2212${value} min`;
-  return "0 min";
+  const value = formatNumber(Math.abs(minutes));
+  if (minutes > 0) return t("duration.minutes", { m: `+${value}` });
+  if (minutes < 0) return t("duration.minutes", { m: `\u2212${value}` });
+  return t("duration.minutes", { m: 0 });
 }
 
 /** Seconds as a stopwatch: "0:07", "12:30", "1:02:03". */
@@ -59,7 +88,7 @@ export function formatElapsed(seconds) {
 }
 
 export function formatNumber(value) {
-  return numbers.format(value);
+  return formats().numbers.format(value);
 }
 
 /** The server writes UTC; an ISO time without a zone is read as UTC, not as local time. */
@@ -72,20 +101,20 @@ export function parseInstant(iso) {
 
 export function formatDateTime(iso) {
   const ms = parseInstant(iso);
-  return ms === null ? "" : dateTime.format(new Date(ms));
+  return ms === null ? "" : formats().dateTime.format(new Date(ms));
 }
 
-/** Day code (L, M, Mc, X, V) -> the weekday's name in the operator's language. */
+/** Day code (L, M, Mc, X, V) -> the weekday's name in the page's language. */
 export function dayName(code) {
-  const index = DAYS.indexOf(code);
-  if (index < 0) return code;
-  // 5 January 1970 was a Monday.
-  return weekday.format(new Date(Date.UTC(1970, 0, 5 + index)));
+  return DAYS.includes(code) ? t(`day.${code}`) : code;
 }
 
-const shortWeekday = new Intl.DateTimeFormat(undefined, { weekday: "short", timeZone: "UTC" });
+/** A day's name inside a sentence: Galician and Spanish write it in small letters there. */
+export function dayInText(code) {
+  const name = dayName(code);
+  return lang() === "en" ? name : name.toLocaleLowerCase(locale());
+}
 
 export function shortDayName(code) {
-  const index = DAYS.indexOf(code);
-  return index < 0 ? code : shortWeekday.format(new Date(Date.UTC(1970, 0, 5 + index)));
+  return DAYS.includes(code) ? t(`day_short.${code}`) : code;
 }

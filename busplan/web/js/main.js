@@ -2,9 +2,14 @@
 // what it started (sockets, timers) when the operator moves on.
 
 import { clear, h } from "./dom.js";
+import { chooseLanguage, lang, LANGS, loadLanguage, t, translateStatic } from "./i18n.js";
 import * as jobView from "./views/job.js";
 import * as jobsView from "./views/jobs.js";
 import * as newView from "./views/newjob.js";
+
+await loadLanguage();
+translateStatic();
+languageSwitch(document.getElementById("lang-switch"));
 
 const view = document.getElementById("view");
 let leave = () => {};
@@ -29,8 +34,22 @@ function show() {
   try {
     leave = target.show(view) || (() => {});
   } catch (error) {
-    clear(view, h("p", { class: "alert", role: "alert" }, `This page failed: ${error.message}`));
+    clear(view, h("p", { class: "alert", role: "alert" }, t("app.page_failed")));
+    console.error(error);
   }
+}
+
+/** The language switcher: each language named in itself; the choice is remembered. */
+function languageSwitch(box) {
+  const select = h(
+    "select",
+    { id: "lang-select", "data-testid": "lang-select" },
+    LANGS.map((code) =>
+      h("option", { value: code, lang: code, selected: code === lang() }, t(`lang.${code}`)),
+    ),
+  );
+  select.addEventListener("change", () => chooseLanguage(select.value));
+  clear(box, h("label", { for: "lang-select", class: "visually-hidden" }, t("lang.label")), select);
 }
 
 window.addEventListener("hashchange", () => {

@@ -1,18 +1,8 @@
-// What the service's codes mean, in words for transport planners.
+// What the service's codes mean, in words for transport planners, in the page's language.
+// The service speaks English and codes; the words come from the catalogue (see i18n.js).
 
-const PHASES = {
-  queued: "Waiting for a free worker",
-  starting: "Starting",
-  loading: "Reading the problem",
-  preprocessing: "Checking and sorting the trips",
-  travel_matrix: "Working out travel times between trips",
-  building_chains: "Building first chains of trips",
-  matching_blocks: "Joining chains across the day",
-  local_search: "Improving the plan",
-  finalizing: "Writing the timetables",
-  calculating_stats: "Calculating the figures",
-  completed: "Done",
-};
+import { h } from "./dom.js";
+import { has, lang, t } from "./i18n.js";
 
 /** The solver's phases in the order it goes through them (a phase with no work is skipped). */
 export const PHASE_ORDER = [
@@ -28,42 +18,63 @@ export const PHASE_ORDER = [
 ];
 
 export function phaseWords(phase) {
-  if (!phase) return "Waiting to start";
-  return PHASES[phase] || phase.replaceAll("_", " ").replace(/^./, (c) => c.toUpperCase());
+  if (!phase) return t("phase.waiting");
+  return has(`phase.${phase}`) ? t(`phase.${phase}`) : t("phase.other");
 }
 
-const STATES = {
-  queued: "Waiting to start",
-  running: "Running",
-  completed: "Completed",
-  failed: "Failed",
-  cancelled: "Cancelled",
-};
+/** The solver's own progress message is English: English pages show it, the others say what
+ * the phase does in their own words. */
+export function phaseDetail(phase, message) {
+  if (lang() === "en") return message || "";
+  return phase && has(`phase_detail.${phase}`) ? t(`phase_detail.${phase}`) : "";
+}
+
+/** A job state as a short badge and as a sentence. */
+export function stateBadge(state) {
+  return has(`state.${state}`) ? t(`state.${state}`) : state;
+}
 
 export function stateWords(state) {
-  return STATES[state] || state;
+  return has(`state_title.${state}`) ? t(`state_title.${state}`) : state;
 }
 
 export const FINISHED = new Set(["completed", "failed", "cancelled"]);
 
-const ERRORS = {
-  OPTIMIZATION_FAILED: "The optimization failed.",
-  INVALID_PROBLEM: "The timetables could not be optimized because the problem is not valid.",
-  OUT_OF_MEMORY: "The optimization ran out of memory. Try fewer days or a smaller problem.",
-  WORKER_LOST: "The process running the optimization stopped unexpectedly. Please run it again.",
-  TIME_LIMIT_EXCEEDED: "The optimization went past the longest run this server allows.",
-  INTERRUPTED: "The server restarted while the optimization was running. Please run it again.",
-  JOB_CANCELLED: "The optimization was cancelled.",
-  JOB_NOT_FOUND: "There is no such optimization on this server.",
-  RESULT_NOT_READY: "The result is not ready yet.",
-  IMPORT_FAILED: "The files could not be imported.",
-  UNSUPPORTED_FILE: "That kind of file cannot be imported.",
-  BODY_TOO_LARGE: "The upload is larger than this server accepts.",
-  INVALID_REQUEST: "Some settings are not valid.",
-  NETWORK: "The server could not be reached. Check the connection and try again.",
-};
-
 /** A sentence for an error code; the server's own message is kept as the detail. */
 export function errorWords(code) {
-  return ERRORS[code] || "Something went wrong.";
+  return has(`error.${code}`) ? t(`error.${code}`) : t("error.unknown");
+}
+
+/** The server's own (English) wording, folded away under a heading in the page's language:
+ * for whoever supports the service, not needed to act. */
+export function serverDetail(text) {
+  if (!text) return null;
+  return h(
+    "details",
+    { class: "tech-detail" },
+    h("summary", {}, t("error.server_detail")),
+    h("p", { lang: "en" }, text),
+  );
+}
+
+/** Why the solver left a trip without a bus. It says so in English with the numbers of the
+ * trip; other languages make their words from the trip itself. */
+export function unassignedWords(reason, trip) {
+  if (lang() !== "en" && String(reason || "").startsWith("no vehicle fits") && trip) {
+    const range = Array.isArray(trip.vehicle_seats) ? trip.vehicle_seats : [null, null];
+    return t("unassigned.no_vehicle", {
+      seats: trip.seats ?? 0,
+      min: range[0] ?? t("unassigned.any"),
+      max: range[1] ?? t("unassigned.any"),
+    });
+  }
+  return reason || "";
+}
+
+/** Why the importer rejected a row, by its code; the English reason as told by the server is
+ * kept for English pages, where it names the value read. */
+export function rejectionWords(rejection) {
+  if (lang() === "en" && rejection.reason) return rejection.reason;
+  const key = `reject.${rejection.code}`;
+  return has(key) ? t(key) : t("reject.other");
 }

@@ -3,17 +3,18 @@
 
 import { h } from "../dom.js";
 import { formatClock, formatMinutes, formatShift } from "../format.js";
+import { t } from "../i18n.js";
 import { tripPoints } from "./plan.js";
 
 const COLOURS = { entry: "#1b5fae", exit: "#b14a0b", other: "#5b3c88", deadhead: "#5c6670" };
-const KIND = { entry: "Entry", exit: "Exit" };
+const kindWords = (kind) => (kind === "entry" || kind === "exit" ? t(`kind.${kind}`) : "");
 
 export function renderBusDetail(bus, { dayLabel }) {
   const mapBox = h("div", {
     class: "map",
     "data-testid": "bus-map",
     role: "img",
-    "aria-label": `Map of the trips of bus ${bus.id}`,
+    "aria-label": t("bus.map_label", { bus: bus.id }),
   });
   const note = h("p", { class: "map-note muted", "aria-live": "polite" });
   const drive = bus.legs.reduce((sum, leg) => sum + leg.deadhead, 0);
@@ -22,11 +23,17 @@ export function renderBusDetail(bus, { dayLabel }) {
   const section = h(
     "section",
     { class: "panel bus-detail", "aria-labelledby": "bus-title", "data-testid": "bus-detail" },
-    h("h2", { id: "bus-title", tabindex: "-1" }, `Bus ${bus.id} on ${dayLabel}`),
+    h("h2", { id: "bus-title", tabindex: "-1" }, t("bus.title", { bus: bus.id, day: dayLabel })),
     h(
       "p",
       { class: "muted" },
-      `${bus.legs.length} trips · ${first ? `${formatClock(first.start)} to ${formatClock(last.end)}` : ""} · ${formatMinutes(drive)} of empty driving`,
+      [
+        t("count.trips", { count: bus.legs.length }),
+        first ? t("time.range", { from: formatClock(first.start), to: formatClock(last.end) }) : "",
+        t("bus.empty_driving", { time: formatMinutes(drive) }),
+      ]
+        .filter(Boolean)
+        .join(" · "),
     ),
     h("div", { class: "bus-grid" }, h("div", { class: "map-wrap" }, mapBox, note), tripTable(bus)),
   );
@@ -54,7 +61,7 @@ function tripTable(bus) {
       h(
         "td",
         {},
-        h("span", { class: `kind ${trip.kind || ""}` }, KIND[trip.kind] || trip.kind || ""),
+        h("span", { class: `kind ${trip.kind || ""}` }, kindWords(trip.kind)),
       ),
       h("td", {}, trip.school ? trip.school.name || trip.school.id : ""),
       h("td", { class: "num" }, formatClock(leg.start)),
@@ -65,7 +72,7 @@ function tripTable(bus) {
         "td",
         { class: "num" },
         leg.spare === null ? "—" : formatMinutes(leg.spare),
-        leg.tight ? h("span", { class: "badge badge-bad" }, " tight") : null,
+        leg.tight ? h("span", { class: "badge badge-bad" }, ` ${t("bus.tight")}`) : null,
       ),
     );
   });
@@ -75,24 +82,16 @@ function tripTable(bus) {
     h(
       "table",
       { class: "data", "data-testid": "bus-trips" },
-      h("caption", { class: "visually-hidden" }, `Trips of bus ${bus.id}`),
+      h("caption", { class: "visually-hidden" }, t("bus.caption", { bus: bus.id })),
       h(
         "thead",
         {},
         h(
           "tr",
           {},
-          ...[
-            "#",
-            "Trip",
-            "Direction",
-            "School",
-            "Start",
-            "End",
-            "Bell moved",
-            "Empty drive before",
-            "Spare before",
-          ].map((t) => h("th", { scope: "col" }, t)),
+          ...["n", "trip", "direction", "school", "start", "end", "moved", "empty", "spare"].map(
+            (k) => h("th", { scope: "col" }, t(`bus.col_${k}`)),
+          ),
         ),
       ),
       h("tbody", {}, rows),
@@ -109,10 +108,12 @@ function drawMap(box, note, bus) {
   const L = window.L;
   if (!L) {
     box.classList.add("plain");
-    note.textContent = "The map could not be loaded; the table lists the trips.";
+    note.textContent = t("map.no_map");
     return null;
   }
-  const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false });
+  const map = L.map(box, { zoomSnap: 0.25, scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: t("map.zoom_in"), zoomOutTitle: t("map.zoom_out") }).addTo(map);
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   const tiles = meta("busplan-tiles");
   if (tiles) {
     const layer = L.tileLayer(tiles, {
@@ -123,8 +124,7 @@ function drawMap(box, note, bus) {
     layer.once("tileerror", () => {
       map.removeLayer(layer);
       box.classList.add("plain");
-      note.textContent =
-        "Map tiles are not available: routes and stops are shown on a plain background.";
+      note.textContent = t("map.no_tiles");
     });
     layer.addTo(map);
   } else {
@@ -145,12 +145,12 @@ function drawMap(box, note, bus) {
         dashArray: "6 6",
         opacity: 0.9,
       })
-        .bindTooltip(`Empty drive to ${leg.id}: ${formatMinutes(leg.deadhead)}`)
+        .bindTooltip(t("map.empty_to", { trip: leg.id, time: formatMinutes(leg.deadhead) }))
         .addTo(map);
     }
     L.polyline(line, { color: colour, weight: 5, opacity: 0.85 })
       .bindTooltip(
-        `${n + 1}. ${leg.id} (${KIND[leg.trip?.kind] || ""}) ${formatClock(leg.start)}–${formatClock(leg.end)}`,
+        `${n + 1}. ${leg.id} (${kindWords(leg.trip?.kind)}) ${formatClock(leg.start)}–${formatClock(leg.end)}`,
       )
       .addTo(map);
     points.forEach((p, k) => {
@@ -162,7 +162,9 @@ function drawMap(box, note, bus) {
         fillColor: school ? colour : "#ffffff",
         fillOpacity: 1,
       })
-        .bindTooltip(`${p.name || "Stop"}${school ? " (school)" : ""} · ${leg.id}`)
+        .bindTooltip(
+          `${p.name || t("map.stop")}${school ? ` (${t("map.school")})` : ""} · ${leg.id}`,
+        )
         .addTo(map);
     });
     // The trip's number in the table, at its first stop: where the bus goes next.
@@ -176,7 +178,7 @@ function drawMap(box, note, bus) {
   if (bounds.length) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
   else {
     map.setView([0, 0], 1);
-    note.textContent = "These trips have no coordinates to draw.";
+    note.textContent = t("map.no_points");
   }
   return map;
 }

@@ -3,14 +3,15 @@
 import { api } from "../api.js";
 import { clear, h } from "../dom.js";
 import { cache } from "../store.js";
-import { errorWords } from "../words.js";
+import { t } from "../i18n.js";
+import { errorWords, serverDetail } from "../words.js";
 import { showProgress } from "./progress.js";
 import { showResults } from "./results.js";
 
 export function render(view, id) {
   let leave = () => {};
   let left = false;
-  clear(view, h("p", { class: "working" }, "Loading the optimization…"));
+  clear(view, h("p", { class: "working" }, t("job.loading")));
 
   const results = async (job, result) => {
     if (left) return;
@@ -50,7 +51,7 @@ function failure(error) {
     "div",
     { class: "alert", role: "alert" },
     h("p", { class: "alert-title" }, errorWords(error.code)),
-    error.detail ? h("p", {}, error.detail) : null,
-    h("p", {}, h("a", { href: "#/jobs" }, "Back to the jobs")),
+    serverDetail(error.detail),
+    h("p", {}, h("a", { href: "#/jobs" }, t("job.back"))),
   );
 }

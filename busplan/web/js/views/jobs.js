@@ -10,7 +10,8 @@ import {
   parseInstant,
 } from "../format.js";
 import { cache } from "../store.js";
-import { errorWords, FINISHED, phaseWords, stateWords } from "../words.js";
+import { t } from "../i18n.js";
+import { errorWords, FINISHED, phaseWords, stateBadge, stateWords } from "../words.js";
 
 const PAGE = 20;
 const REFRESH_MS = 2000;
@@ -21,8 +22,8 @@ export function render(view) {
   let left = false;
   const body = h("tbody");
   const status = h("p", { class: "muted", role: "status" });
-  const older = h("button", { type: "button", class: "secondary" }, "Older jobs");
-  const newer = h("button", { type: "button", class: "secondary" }, "Newer jobs");
+  const older = h("button", { type: "button", class: "secondary" }, t("jobs.older"));
+  const newer = h("button", { type: "button", class: "secondary" }, t("jobs.newer"));
   older.addEventListener("click", () => go(offset + PAGE));
   newer.addEventListener("click", () => go(Math.max(0, offset - PAGE)));
 
@@ -31,8 +32,8 @@ export function render(view) {
     h(
       "div",
       { class: "results-head" },
-      h("h1", {}, "Jobs"),
-      h("a", { class: "button primary", href: "#/new" }, "New optimization"),
+      h("h1", {}, t("nav.jobs")),
+      h("a", { class: "button primary", href: "#/new" }, t("nav.new")),
     ),
     h(
       "div",
@@ -43,15 +44,15 @@ export function render(view) {
         h(
           "table",
           { class: "data jobs", "data-testid": "jobs" },
-          h("caption", { class: "visually-hidden" }, "Recent optimizations, newest first"),
+          h("caption", { class: "visually-hidden" }, t("jobs.caption")),
           h(
             "thead",
             {},
             h(
               "tr",
               {},
-              ...["Submitted", "Name", "Trips", "State", "Run time", "Figures", ""].map((t) =>
-                h("th", { scope: "col" }, t),
+              ...["submitted", "name", "trips", "state", "run_time", "figures", "open"].map((k) =>
+                h("th", { scope: "col" }, t(`jobs.col_${k}`)),
               ),
             ),
           ),
@@ -74,14 +75,14 @@ export function render(view) {
     try {
       page = await api.jobs(PAGE, offset);
     } catch (error) {
-      if (!left) status.textContent = `${errorWords(error.code)} ${error.detail || ""}`;
+      if (!left) status.textContent = errorWords(error.code);
       return;
     }
     if (left) return;
     body.replaceChildren(...page.items.map(row));
     status.textContent = page.total
-      ? `Jobs ${offset + 1} to ${offset + page.items.length} of ${page.total}.`
-      : "No optimizations yet.";
+      ? t("jobs.range", { from: offset + 1, to: offset + page.items.length, total: page.total })
+      : t("jobs.none");
     newer.disabled = offset === 0;
     older.disabled = offset + PAGE >= page.total;
     if (page.items.some((j) => !FINISHED.has(j.status))) timer = setTimeout(load, REFRESH_MS);
@@ -99,7 +100,11 @@ function row(job) {
   const figures = h("td", { class: "figures-cell" }, describe(job));
   if (job.status === "completed") fillFigures(job.job_id, figures);
   const action =
-    job.status === "completed" ? "Results" : FINISHED.has(job.status) ? "Details" : "Progress";
+    job.status === "completed"
+      ? t("jobs.results")
+      : FINISHED.has(job.status)
+        ? t("jobs.details")
+        : t("jobs.progress");
   return h(
     "tr",
     { "data-job": job.job_id },
@@ -109,14 +114,22 @@ function row(job) {
     h(
       "td",
       {},
-      h("span", { class: `badge state-${job.status}`, title: stateWords(job.status) }, job.status),
+      h(
+        "span",
+        { class: `badge state-${job.status}`, title: stateWords(job.status) },
+        stateBadge(job.status),
+      ),
     ),
     h("td", { class: "num" }, runTime(job)),
     figures,
     h(
       "td",
       {},
-      h("a", { href: link, "aria-label": `${action} of ${job.name || "this job"}` }, action),
+      h(
+        "a",
+        { href: link, "aria-label": t("jobs.action_of", { action, name: job.name || job.job_id.slice(0, 8) }) },
+        action,
+      ),
     ),
   );
 }
@@ -132,7 +145,7 @@ function describe(job) {
   if (job.status === "running") return `${formatNumber(job.progress)} % · ${phaseWords(job.phase)}`;
   if (job.status === "queued") return phaseWords("queued");
   if (job.status === "failed") return errorWords(job.error_code);
-  if (job.status === "cancelled") return "Stopped on request";
+  if (job.status === "cancelled") return t("jobs.cancelled");
   return "…";
 }
 
@@ -146,7 +159,12 @@ async function fillFigures(id, cell) {
     const s = result.stats || {};
     const days = Object.values(result.days || {});
     const bound = Math.max(...days.map((d) => (d.stats ? d.stats.lower_bound : 0)), 0);
-    cell.textContent = `${s.buses_max} buses (bound ${bound}) · ${formatMinutes(s.deadhead_min || 0)} empty · ${formatMinutes(s.abs_shift_min || 0)} moved`;
+    cell.textContent = t("jobs.figures", {
+      buses: s.buses_max,
+      bound,
+      empty: formatMinutes(s.deadhead_min || 0),
+      moved: formatMinutes(s.abs_shift_min || 0),
+    });
   } catch {
     cell.textContent = "";
   }

@@ -2,7 +2,9 @@
 
 import { api, ApiProblem } from "../api.js";
 import { announce, clear, h } from "../dom.js";
+import { t } from "../i18n.js";
 import { cache } from "../store.js";
+import { serverDetail } from "../words.js";
 import { renderReport } from "./report.js";
 import { SettingsForm } from "./settingsform.js";
 
@@ -30,14 +32,14 @@ export function render(view) {
     h(
       "label",
       { for: "files" },
-      h("span", { class: "drop-title" }, "Drop contract workbooks or a JSON file here"),
-      h("span", { class: "drop-or" }, "or"),
-      h("span", { class: "button" }, "Choose files…"),
+      h("span", { class: "drop-title" }, t("upload.drop")),
+      h("span", { class: "drop-or" }, t("upload.or")),
+      h("span", { class: "button" }, t("upload.choose")),
     ),
     h(
       "p",
       { class: "help", id: "files-help" },
-      "Excel workbooks (.xlsx) of the school-transport contracts, one per contract; a route list (.json); or a busplan problem file (.json).",
+      t("upload.help"),
     ),
   );
   input.addEventListener("change", () => load([...input.files]));
@@ -54,14 +56,14 @@ export function render(view) {
 
   clear(
     view,
-    h("h1", {}, "New optimization"),
+    h("h1", {}, t("nav.new")),
     h(
       "div",
       { class: "new-layout" },
       h(
         "section",
         { class: "panel upload", "aria-labelledby": "upload-title" },
-        h("h2", { id: "upload-title" }, h("span", { class: "step" }, "1"), " Timetables"),
+        h("h2", { id: "upload-title" }, h("span", { class: "step" }, "1"), ` ${t("upload.title")}`),
         zone,
         status,
         reportBox,
@@ -69,7 +71,7 @@ export function render(view) {
       h(
         "section",
         { class: "panel", "aria-labelledby": "settings-title" },
-        h("h2", { id: "settings-title" }, h("span", { class: "step" }, "2"), " Settings"),
+        h("h2", { id: "settings-title" }, h("span", { class: "step" }, "2"), ` ${t("settings.title")}`),
         form.element,
       ),
     ),
@@ -81,7 +83,7 @@ export function render(view) {
     form.disable();
     clear(reportBox);
     const names = files.map((f) => f.name).join(", ");
-    clear(status, h("p", { class: "working" }, `Reading ${names}…`));
+    clear(status, h("p", { class: "working" }, t("upload.reading", { files: names })));
     try {
       const read = await readFiles(files);
       if (left) return;
@@ -89,13 +91,11 @@ export function render(view) {
       form.load(problem);
       clear(status);
       clear(reportBox, renderReport(read.report, problem));
-      announce(
-        `${problem.trips.length} trips accepted. Check the report, then run the optimization.`,
-      );
+      announce(t("upload.accepted", { count: problem.trips.length }));
     } catch (error) {
       if (left) return;
       clear(status, importError(error, files));
-      announce("The files could not be imported.");
+      announce(t("error.IMPORT_FAILED"));
     }
   }
 
@@ -137,7 +137,8 @@ async function readFiles(files) {
   if (bad.length) {
     throw new ApiProblem(415, {
       code: "UNSUPPORTED_FILE",
-      detail: `${bad.map((f) => f.name).join(", ")}: upload .xlsx workbooks or .json files.`,
+      fromPage: true,
+      detail: t("upload.unsupported", { files: bad.map((f) => f.name).join(", ") }),
     });
   }
   const documents = [];
@@ -149,7 +150,8 @@ async function readFiles(files) {
     if (files.length > 1) {
       throw new ApiProblem(422, {
         code: "IMPORT_FAILED",
-        detail: `${documents[0].file.name} is a complete busplan problem: upload it on its own.`,
+        fromPage: true,
+        detail: t("upload.problem_alone", { file: documents[0].file.name }),
       });
     }
     const { file, doc } = documents[0];
@@ -162,7 +164,8 @@ async function readFiles(files) {
     if (files[n]) f.file = files[n].name;
   });
   const stem = files[0].name.replace(/\.[^.]+$/, "");
-  const name = files.length === 1 ? stem : `${stem} and ${files.length - 1} more`;
+  const name =
+    files.length === 1 ? stem : t("upload.name_more", { name: stem, count: files.length - 1 });
   return { ...imported, problem: { ...imported.problem, name } };
 }
 
@@ -172,7 +175,8 @@ async function readJson(file) {
   } catch (error) {
     throw new ApiProblem(422, {
       code: "IMPORT_FAILED",
-      detail: `${file.name} is not valid JSON (${error.message}).`,
+        fromPage: true,
+      detail: t("upload.bad_json", { file: file.name }),
     });
   }
 }
@@ -197,17 +201,22 @@ function problemReport(file, doc) {
 
 function importError(error, files) {
   if (!(error instanceof ApiProblem)) throw error;
+  // A file the server could not read: its name, and the server's reason folded away.
   const reasons = error.errors.map((e) => {
     const n = /^files\[(\d+)\]$/.exec(e.path || "");
     const name = n && files[Number(n[1])] ? files[Number(n[1])].name : e.path;
-    return h("li", {}, h("strong", {}, name), `: ${e.reason}`);
+    return h("li", {}, h("strong", {}, name), `: ${t("upload.file_unreadable")}`, serverDetail(e.reason));
   });
   return h(
     "div",
     { class: "alert", role: "alert", "data-testid": "import-error" },
     h("p", { class: "alert-title" }, error.words),
-    error.detail && !reasons.length ? h("p", {}, error.detail) : null,
+    error.detail && !reasons.length
+      ? error.fromPage
+        ? h("p", {}, error.detail)
+        : serverDetail(error.detail)
+      : null,
     reasons.length ? h("ul", {}, reasons) : null,
-    h("p", { class: "muted" }, "Nothing was imported. Fix the file and upload it again."),
+    h("p", { class: "muted" }, t("upload.nothing_imported")),
   );
 }

@@ -52,5 +52,5 @@ export function tripPoints(trip) {
       .map((s) => ({ lat: s.lat, lon: s.lon, name: s.name || "" }));
   }
   const ends = [trip.start, trip.end].filter((p) => Array.isArray(p) && p.length === 2);
-  return ends.map(([lat, lon], n) => ({ lat, lon, name: n ? "End" : "Start" }));
+  return ends.map(([lat, lon]) => ({ lat, lon, name: "" }));
 }

@@ -5,7 +5,17 @@ import { api } from "../api.js";
 import { announce, clear, h } from "../dom.js";
 import { formatElapsed, formatNumber, parseInstant } from "../format.js";
 import { JobFeed } from "../live.js";
-import { errorWords, FINISHED, PHASE_ORDER, phaseWords, stateWords } from "../words.js";
+import { t } from "../i18n.js";
+import {
+  errorWords,
+  FINISHED,
+  PHASE_ORDER,
+  phaseDetail,
+  phaseWords,
+  serverDetail,
+  stateBadge,
+  stateWords,
+} from "../words.js";
 
 export function showProgress(view, job, { onCompleted }) {
   const state = {
@@ -44,7 +54,7 @@ export function showProgress(view, job, { onCompleted }) {
   const cancel = h(
     "button",
     { type: "button", class: "danger", "data-testid": "cancel" },
-    "Cancel optimization",
+    t("progress.cancel"),
   );
   const dialog = confirmDialog(() => doCancel());
   const limit = job.params && job.params.time_limit;
@@ -57,7 +67,11 @@ export function showProgress(view, job, { onCompleted }) {
     h(
       "section",
       { class: "panel progress-panel", "aria-labelledby": "progress-title" },
-      h("h1", { id: "progress-title" }, `Optimizing ${job.name ? `“${job.name}”` : "timetables"}`),
+      h(
+        "h1",
+        { id: "progress-title" },
+        job.name ? t("progress.title_named", { name: job.name }) : t("progress.title"),
+      ),
       h(
         "div",
         { class: "progress-grid" },
@@ -67,16 +81,22 @@ export function showProgress(view, job, { onCompleted }) {
           h(
             "p",
             { class: "muted" },
-            `${job.trips} trips${limit ? ` · time limit ${formatNumber(limit)} s` : ""} · job ${job.job_id.slice(0, 8)}`,
+            [
+              t("count.trips", { count: job.trips }),
+              limit ? t("progress.time_limit", { s: limit }) : "",
+              t("progress.job", { id: job.job_id.slice(0, 8) }),
+            ]
+              .filter(Boolean)
+              .join(" · "),
           ),
           h("div", { class: "state-line" }, badge, phase),
           bar,
           h(
             "dl",
             { class: "facts" },
-            h("dt", {}, "Progress"),
+            h("dt", {}, t("progress.progress")),
             percent,
-            h("dt", {}, "Elapsed"),
+            h("dt", {}, t("progress.elapsed")),
             elapsed,
           ),
           message,
@@ -86,13 +106,13 @@ export function showProgress(view, job, { onCompleted }) {
             "div",
             { class: "actions" },
             cancel,
-            h("a", { href: "#/jobs", class: "button secondary" }, "All jobs"),
+            h("a", { href: "#/jobs", class: "button secondary" }, t("progress.all_jobs")),
           ),
         ),
         h(
           "div",
           { class: "steps-box" },
-          h("h2", { id: "steps-title" }, "Steps"),
+          h("h2", { id: "steps-title" }, t("progress.steps")),
           h("ol", { class: "steps", "aria-labelledby": "steps-title" }, steps),
         ),
       ),
@@ -107,7 +127,7 @@ export function showProgress(view, job, { onCompleted }) {
 
   function paint() {
     const finished = FINISHED.has(state.status);
-    badge.textContent = state.status;
+    badge.textContent = stateBadge(state.status);
     badge.className = `badge state-${state.status}`;
     badge.title = stateWords(state.status);
     phase.textContent =
@@ -119,7 +139,7 @@ export function showProgress(view, job, { onCompleted }) {
     const value = Math.max(0, Math.min(100, state.progress));
     fill.style.width = `${value}%`;
     bar.setAttribute("aria-valuenow", String(Math.round(value)));
-    bar.setAttribute("aria-valuetext", `${Math.round(value)} %, ${phase.textContent}`);
+    bar.setAttribute("aria-valuetext", `${formatNumber(Math.round(value))} %, ${phase.textContent}`);
     bar.classList.toggle("stopped", finished && state.status !== "completed");
     percent.textContent = `${formatNumber(value)} %`;
     tick();
@@ -130,8 +150,7 @@ export function showProgress(view, job, { onCompleted }) {
       const kind =
         n < current ? "done" : n === current && !finished ? "now" : n === current ? "stopped" : "";
       li.className = kind;
-      li.lastChild.textContent =
-        { done: " (done)", now: " (in progress)", stopped: " (stopped here)" }[kind] || "";
+      li.lastChild.textContent = kind ? ` (${t(`progress.step_${kind}`)})` : "";
     });
   }
 
@@ -158,7 +177,7 @@ export function showProgress(view, job, { onCompleted }) {
       state.startedAt ??= at;
       state.phase = m.phase || state.phase;
       state.progress = m.progress;
-      message.textContent = m.message || "";
+      message.textContent = phaseDetail(state.phase, m.message);
     } else if (m.type === "completed") {
       state.status = "completed";
       state.phase = "completed";
@@ -184,23 +203,22 @@ export function showProgress(view, job, { onCompleted }) {
     connection.className = `connection ${kind}`;
     if (kind === "live") {
       connection.textContent = info.resumed
-        ? `Live again: caught up from update ${info.lastSeq ?? 0}.`
-        : "Live updates on.";
-      if (info.resumed) announce("Connection restored.");
+        ? t("live.again", { seq: info.lastSeq ?? 0 })
+        : t("live.on");
+      if (info.resumed) announce(t("live.restored"));
     } else if (serverAnswers && (kind === "offline" || kind === "reconnecting")) {
       // The server answers, only its live channel does not: say what still works.
-      connection.textContent =
-        "No live connection: the job is checked every 3 s instead. Retrying the live connection…";
+      connection.textContent = t("live.polling");
     } else if (kind === "offline") {
       const seconds = Math.max(1, Math.round((info.retryAt - Date.now()) / 1000));
-      connection.textContent = `Offline: the connection to the server dropped. Reconnecting in ${seconds} s (attempt ${info.attempt})…`;
-      if (info.attempt === 1) announce("Connection lost. Reconnecting.");
+      connection.textContent = t("live.offline", { s: seconds, attempt: info.attempt });
+      if (info.attempt === 1) announce(t("live.lost"));
     } else if (kind === "reconnecting") {
-      connection.textContent = `Offline: reconnecting (attempt ${info.attempt})…`;
+      connection.textContent = t("live.reconnecting", { attempt: info.attempt });
     } else if (kind === "connecting") {
-      connection.textContent = "Connecting for live updates…";
+      connection.textContent = t("live.connecting");
     } else {
-      connection.textContent = "Live updates are not available for this job.";
+      connection.textContent = t("live.unavailable");
     }
   }
 
@@ -208,7 +226,7 @@ export function showProgress(view, job, { onCompleted }) {
     if (completed) return;
     completed = true;
     paint();
-    announce("The optimization has completed. Showing the results.");
+    announce(t("progress.completed"));
     onCompleted(done, result);
   }
 
@@ -261,13 +279,13 @@ export function showProgress(view, job, { onCompleted }) {
       h(
         "p",
         { class: "alert-title" },
-        status === "cancelled" ? "The optimization was cancelled." : errorWords(code),
+        status === "cancelled" ? errorWords("JOB_CANCELLED") : errorWords(code),
       ),
-      text && status !== "cancelled" ? h("p", {}, text) : null,
-      h("p", {}, h("a", { href: "#/new" }, "Start a new optimization")),
+      text && status !== "cancelled" ? serverDetail(text) : null,
+      h("p", {}, h("a", { href: "#/new" }, t("progress.start_new"))),
     );
     problem.className = status === "cancelled" ? "notice" : "alert";
-    announce(status === "cancelled" ? "Cancelled." : errorWords(code));
+    announce(status === "cancelled" ? stateWords("cancelled") : errorWords(code));
   }
 
   async function doCancel() {
@@ -282,8 +300,8 @@ export function showProgress(view, job, { onCompleted }) {
         problem.hidden = false;
         clear(
           problem,
-          h("p", { class: "alert-title" }, "The optimization could not be cancelled."),
-          h("p", {}, error.message),
+          h("p", { class: "alert-title" }, t("progress.cancel_failed")),
+          h("p", {}, error.words),
         );
       }
     }
@@ -317,20 +335,24 @@ export function showProgress(view, job, { onCompleted }) {
 }
 
 function confirmDialog(onConfirm) {
-  const keep = h("button", { type: "button", class: "secondary", autofocus: true }, "Keep running");
+  const keep = h(
+    "button",
+    { type: "button", class: "secondary", autofocus: true },
+    t("cancel.keep"),
+  );
   const stop = h(
     "button",
     { type: "button", class: "danger", "data-testid": "confirm-cancel" },
-    "Stop the optimization",
+    t("cancel.stop"),
   );
   const dialog = h(
     "dialog",
     { "aria-labelledby": "cancel-title", "aria-describedby": "cancel-text" },
-    h("h2", { id: "cancel-title" }, "Stop this optimization?"),
+    h("h2", { id: "cancel-title" }, t("cancel.title")),
     h(
       "p",
       { id: "cancel-text" },
-      "The search ends now and no plan is kept. You can run it again from New optimization.",
+      t("cancel.text"),
     ),
     h("div", { class: "actions" }, keep, stop),
   );

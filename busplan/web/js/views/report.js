@@ -3,8 +3,8 @@
 
 import { h } from "../dom.js";
 import { DAYS, formatClockText, shortDayName } from "../format.js";
-
-const KIND = { entry: "Entry", exit: "Exit" };
+import { has, lang, t } from "../i18n.js";
+import { rejectionWords, serverDetail } from "../words.js";
 
 export function renderReport(report, problem) {
   const totals = report.totals || {};
@@ -18,7 +18,7 @@ export function renderReport(report, problem) {
   return h(
     "section",
     { class: "report", "aria-labelledby": "report-title" },
-    h("h3", { id: "report-title" }, "What was read"),
+    h("h3", { id: "report-title" }, t("report.title")),
     h(
       "p",
       { class: "report-summary", "data-testid": "report-summary" },
@@ -31,15 +31,19 @@ export function renderReport(report, problem) {
 }
 
 function summary(totals, trips, rejected, warnings) {
-  const files = totals.files ?? 1;
   const parts = [
-    `${trips.length} trips accepted from ${files} file${files === 1 ? "" : "s"}`,
-    `${rejected.length} row${rejected.length === 1 ? "" : "s"} rejected`,
+    t("report.accepted", {
+      count: trips.length,
+      files: t("count.files", { count: totals.files ?? 1 }),
+    }),
+    t("report.rejected", { count: rejected.length }),
   ];
-  if (totals.duplicates) parts.push(`${totals.duplicates} repeated rows merged`);
-  parts.push(`${warnings.length} warning${warnings.length === 1 ? "" : "s"}`);
+  if (totals.duplicates) parts.push(t("report.duplicates", { count: totals.duplicates }));
+  parts.push(t("report.warnings", { count: warnings.length }));
   return `${parts.join(" · ")}.`;
 }
+
+const FORMATS = { problem: "report.format_problem", workbook: "report.format_workbook" };
 
 function filesTable(files) {
   const row = (f) =>
@@ -47,15 +51,7 @@ function filesTable(files) {
       "tr",
       {},
       h("th", { scope: "row" }, f.file),
-      h(
-        "td",
-        {},
-        f.format === "problem"
-          ? "busplan problem"
-          : f.format === "workbook"
-            ? "Workbook"
-            : "Route list",
-      ),
+      h("td", {}, t(FORMATS[f.format] || "report.format_routes")),
       h("td", { class: "num" }, f.rows_read ?? "—"),
       h("td", { class: "num" }, f.trips ?? 0),
       h("td", { class: "num" }, (f.rejected || []).length),
@@ -63,26 +59,23 @@ function filesTable(files) {
       h(
         "td",
         {},
-        f.error ? h("span", { class: "bad" }, f.error) : (f.sheets_used || []).join(", "),
+        f.error
+          ? h("span", { class: "bad" }, t("upload.file_unreadable"), serverDetail(f.error))
+          : (f.sheets_used || []).join(", "),
       ),
     );
+  const heads = ["file", "kind", "rows_read", "trips", "rejected", "warnings", "sheets"];
   return h(
     "div",
     { class: "table-wrap" },
     h(
       "table",
       { class: "data" },
-      h("caption", { class: "visually-hidden" }, "Files read"),
+      h("caption", { class: "visually-hidden" }, t("report.files_caption")),
       h(
         "thead",
         {},
-        h(
-          "tr",
-          {},
-          ...["File", "Kind", "Rows read", "Trips", "Rejected", "Warnings", "Sheets used"].map(
-            (t) => h("th", { scope: "col" }, t),
-          ),
-        ),
+        h("tr", {}, ...heads.map((k) => h("th", { scope: "col" }, t(`report.col_${k}`)))),
       ),
       h("tbody", {}, files.map(row)),
     ),
@@ -93,7 +86,7 @@ function warningList(warnings) {
   return h(
     "details",
     { class: "warnings", open: warnings.length <= 5 },
-    h("summary", {}, `${warnings.length} warning${warnings.length === 1 ? "" : "s"} to check`),
+    h("summary", {}, t("report.warnings_to_check", { count: warnings.length })),
     h(
       "ul",
       {},
@@ -102,7 +95,7 @@ function warningList(warnings) {
           "li",
           {},
           h("span", { class: "muted" }, `${[w.file, w.where].filter(Boolean).join(" › ")}: `),
-          w.text,
+          warningWords(w),
         ),
       ),
     ),
@@ -114,9 +107,9 @@ function rowsTable(trips, rejected) {
   const filter = h(
     "select",
     { id: "report-filter" },
-    h("option", { value: "all" }, `All rows (${trips.length + rejected.length})`),
-    h("option", { value: "rejected" }, `Rejected (${rejected.length})`),
-    h("option", { value: "accepted" }, `Accepted (${trips.length})`),
+    h("option", { value: "all" }, t("report.show_all", { count: trips.length + rejected.length })),
+    h("option", { value: "rejected" }, t("report.show_rejected", { count: rejected.length })),
+    h("option", { value: "accepted" }, t("report.show_accepted", { count: trips.length })),
   );
   const fill = () => {
     const show = filter.value;
@@ -130,31 +123,27 @@ function rowsTable(trips, rejected) {
   return h(
     "div",
     { class: "rows" },
-    h("div", { class: "rows-head" }, h("label", { for: "report-filter" }, "Show"), filter),
+    h("div", { class: "rows-head" }, h("label", { for: "report-filter" }, t("report.show")), filter),
     h(
       "div",
       {
         class: "table-wrap tall",
         tabindex: "0",
         role: "region",
-        "aria-label": "Accepted and rejected rows",
+        "aria-label": t("report.rows_label"),
       },
       h(
         "table",
         { class: "data report-rows", "data-testid": "report-rows" },
-        h(
-          "caption",
-          { class: "visually-hidden" },
-          "Rejected rows with their reasons, then the accepted trips",
-        ),
+        h("caption", { class: "visually-hidden" }, t("report.rows_caption")),
         h(
           "thead",
           {},
           h(
             "tr",
             {},
-            ...["Status", "Where", "Trip", "What was read or why it was rejected"].map((t) =>
-              h("th", { scope: "col" }, t),
+            ...["status", "where", "trip", "what"].map((k) =>
+              h("th", { scope: "col" }, t(`report.col_${k}`)),
             ),
           ),
         ),
@@ -164,44 +153,55 @@ function rowsTable(trips, rejected) {
   );
 }
 
+function rowWords(row) {
+  return row !== undefined && row !== null ? t("report.row", { row: String(row) }) : null;
+}
+
 function rejectedRow(r) {
-  const where = [r.file, r.sheet, r.row !== undefined && r.row !== null ? `row ${r.row}` : null]
+  const where = [r.file, r.sheet, rowWords(r.row)]
     .filter((x) => x !== null && x !== undefined && x !== "")
     .join(" › ");
   return h(
     "tr",
     { class: "rejected" },
-    h("td", {}, h("span", { class: "badge badge-bad" }, "Rejected")),
+    h("td", {}, h("span", { class: "badge badge-bad" }, t("report.badge_rejected"))),
     h("td", {}, where),
     h("td", {}, "—"),
-    h("td", {}, r.column ? h("strong", {}, `${r.column}: `) : null, r.reason || r.code),
+    h("td", {}, r.column ? h("strong", {}, `${r.column}: `) : null, rejectionWords(r)),
   );
 }
 
-function acceptedRow(t) {
-  const days = Array.isArray(t.days) ? t.days : DAYS;
+function acceptedRow(trip) {
+  const days = Array.isArray(trip.days) ? trip.days : DAYS;
+  const time = trip.time ? formatClockText(trip.time) : "";
   const parts = [
-    KIND[t.kind] || t.kind,
-    t.time ? `${t.kind === "exit" ? "leaves school" : "at school"} ${formatClockText(t.time)}` : "",
-    t.school ? t.school.name || t.school.id : "",
-    days.length === DAYS.length ? "every school day" : days.map(shortDayName).join(", "),
-    t.stops ? `${t.stops.length} stops` : "",
-    t.seats ? `${t.seats} seats needed` : "",
+    t(`kind.${trip.kind === "exit" ? "exit" : "entry"}`),
+    time ? t(trip.kind === "exit" ? "report.leaves_school" : "report.at_school", { time }) : "",
+    trip.school ? trip.school.name || trip.school.id : "",
+    days.length === DAYS.length ? t("report.every_day") : days.map(shortDayName).join(", "),
+    trip.stops ? t("report.stops", { count: trip.stops.length }) : "",
+    trip.seats ? t("report.seats", { count: trip.seats }) : "",
   ].filter(Boolean);
   return h(
     "tr",
     {},
-    h("td", {}, h("span", { class: "badge badge-ok" }, "Accepted")),
+    h("td", {}, h("span", { class: "badge badge-ok" }, t("report.badge_accepted"))),
     h("td", {}, ""),
-    h("td", {}, t.id),
+    h("td", {}, trip.id),
     h("td", {}, parts.join(" · ")),
   );
 }
 
 function notice(w) {
-  if (typeof w === "string") return { text: w, where: "" };
-  const where = [w.sheet, w.row !== null && w.row !== undefined ? `row ${w.row}` : ""].filter(
-    Boolean,
-  );
-  return { text: w.message || "", where: where.join(" › ") };
+  if (typeof w === "string") return { text: w, where: "", code: "", params: {} };
+  const where = [w.sheet, rowWords(w.row)].filter(Boolean);
+  return { text: w.message || "", where: where.join(" › "), code: w.code, params: w.params };
+}
+
+/** The importer's note by its code; English pages keep its own sentence, which names more. */
+function warningWords(w) {
+  if (lang() === "en" || !w.code || !has(`warn.${w.code}`)) {
+    return lang() === "en" ? w.text : h("span", {}, t("warn.other"), serverDetail(w.text));
+  }
+  return t(`warn.${w.code}`, w.params || {});
 }

@@ -3,7 +3,9 @@
 
 import { exportUrl } from "../api.js";
 import { announce, clear, h } from "../dom.js";
-import { DAYS, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { DAYS, dayInText, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
+import { lang, t } from "../i18n.js";
+import { unassignedWords } from "../words.js";
 import { renderBusDetail } from "./busdetail.js";
 import { bufferOf, dayBuses, tripIndex } from "./plan.js";
 import { legend, renderTimeline } from "./timeline.js";
@@ -27,7 +29,7 @@ export function showResults(view, { job, problem, result }) {
   const dayPicker = h(
     "fieldset",
     { class: "day-picker" },
-    h("legend", {}, "Day"),
+    h("legend", {}, t("results.day")),
     days.map((d) => {
       const same = result.days[d].same_as;
       const input = h("input", { type: "radio", name: "result-day", value: d, checked: d === day });
@@ -40,7 +42,12 @@ export function showResults(view, { job, problem, result }) {
         "label",
         { class: "day-option" },
         input,
-        h("span", {}, dayName(d), same ? h("small", {}, ` (as ${dayName(same)})`) : null),
+        h(
+          "span",
+          {},
+          dayName(d),
+          same ? h("small", {}, ` ${t("results.same_as", { day: dayInText(same) })}`) : null,
+        ),
       );
     }),
   );
@@ -53,7 +60,7 @@ export function showResults(view, { job, problem, result }) {
       h(
         "div",
         {},
-        h("h1", {}, `Results: ${job.name || "timetables"}`),
+        h("h1", {}, t("results.title", { name: job.name || job.job_id.slice(0, 8) })),
         h("p", { class: "muted" }, summaryLine(job, result)),
       ),
       downloads(job.job_id, result),
@@ -65,7 +72,7 @@ export function showResults(view, { job, problem, result }) {
       "section",
       { class: "panel", "aria-labelledby": "timeline-title" },
       h("div", { class: "timeline-head" }, timelineTitle, legend()),
-      h("p", { class: "help" }, "Choose a bus to see its trips on the map and in a table."),
+      h("p", { class: "help" }, t("results.choose_bus")),
       timelineBox,
       unassigned,
     ),
@@ -76,9 +83,9 @@ export function showResults(view, { job, problem, result }) {
     const plan = result.days[day];
     const buses = dayBuses(plan, trips, buffer);
     clear(figures, ...headline(plan.stats || {}, buses));
-    timelineTitle.textContent = `${buses.length} buses on ${dayName(day)}`;
+    timelineTitle.textContent = t("results.buses_on", { count: buses.length, day: dayInText(day) });
     clear(timelineBox, renderTimeline(buses, { selected, onSelect: (id) => select(id, buses) }));
-    clear(unassigned, unassignedList(plan.unassigned || []));
+    clear(unassigned, unassignedList(plan.unassigned || [], trips));
     if (selected) select(selected, buses, { focus: false });
     else showDetail(null);
   }
@@ -96,7 +103,7 @@ export function showResults(view, { job, problem, result }) {
       const title = detailBox.querySelector("h2");
       title.focus({ preventScroll: true });
       detailBox.scrollIntoView({ block: "nearest", behavior: "smooth" });
-      announce(`Bus ${id}: ${bus.legs.length} trips.`);
+      announce(t("results.bus_announce", { bus: id, count: bus.legs.length }));
     }
   }
 
@@ -107,7 +114,7 @@ export function showResults(view, { job, problem, result }) {
       clear(detailBox);
       return;
     }
-    detail = renderBusDetail(bus, { dayLabel: dayName(day) });
+    detail = renderBusDetail(bus, { dayLabel: dayInText(day) });
     clear(detailBox, detail.element);
     detail.mount();
   }
@@ -119,10 +126,10 @@ export function showResults(view, { job, problem, result }) {
 }
 
 function summaryLine(job, result) {
-  const parts = [`${job.trips} trips`];
+  const parts = [t("count.trips", { count: job.trips })];
   const seconds = result.stats && result.stats.seconds;
-  if (typeof seconds === "number") parts.push(`solved in ${formatNumber(seconds)} s`);
-  if (job.finished_at) parts.push(`finished ${formatDateTime(job.finished_at)}`);
+  if (typeof seconds === "number") parts.push(t("results.solved_in", { s: formatNumber(seconds) }));
+  if (job.finished_at) parts.push(t("results.finished", { at: formatDateTime(job.finished_at) }));
   return parts.join(" · ");
 }
 
@@ -132,7 +139,13 @@ function weekLine(result) {
   return h(
     "p",
     { class: "week" },
-    `Over the week: a fleet of ${s.buses_max} buses (the busiest day), ${formatMinutes(s.deadhead_min)} of empty driving and ${formatMinutes(s.abs_shift_min)} of moved bells in total; ${s.optimal_days} of ${Object.keys(result.days || {}).length} days proven optimal.`,
+    t("results.week", {
+      buses: s.buses_max,
+      empty: formatMinutes(s.deadhead_min),
+      moved: formatMinutes(s.abs_shift_min),
+      optimal: s.optimal_days,
+      days: Object.keys(result.days || {}).length,
+    }),
   );
 }
 
@@ -151,44 +164,58 @@ function headline(stats, buses) {
   const tpb = stats.trips_per_bus || {};
   return [
     card(
-      "Buses",
-      String(count),
+      t("figure.buses"),
+      formatNumber(count),
       typeof bound === "number"
-        ? `lower bound ${bound}: ${gap === 0 ? "the fewest possible" : `${gap} above it`}`
-        : "no lower bound known",
+        ? gap === 0
+          ? t("figure.bound_met", { bound })
+          : t("figure.bound_above", { bound, count: gap })
+        : t("figure.no_bound"),
       "figure-buses",
     ),
     card(
-      "Empty driving",
+      t("figure.deadhead"),
       formatMinutes(stats.deadhead_min ?? 0),
-      "driving between trips without pupils",
+      t("figure.deadhead_detail"),
       "figure-deadhead",
     ),
     card(
-      "Moved bells",
-      `${stats.shifted_trips ?? 0} trips`,
-      `${formatMinutes(stats.abs_shift_min ?? 0)} in total, at most ${formatMinutes(stats.max_abs_shift_min ?? 0)}`,
+      t("figure.shifts"),
+      t("count.trips", { count: stats.shifted_trips ?? 0 }),
+      t("figure.shifts_detail", {
+        total: formatMinutes(stats.abs_shift_min ?? 0),
+        max: formatMinutes(stats.max_abs_shift_min ?? 0),
+      }),
       "figure-shifts",
     ),
     card(
-      "Trips per bus",
+      t("figure.trips"),
       formatNumber(tpb.median ?? 0),
-      tpb.min !== undefined ? `median; from ${tpb.min} to ${tpb.max}` : "median",
+      tpb.min !== undefined
+        ? t("figure.trips_detail", { min: tpb.min, max: tpb.max })
+        : t("figure.median"),
       "figure-trips",
     ),
   ];
 }
 
-function unassignedList(items) {
+function unassignedList(items, trips) {
   if (!items.length) return null;
   return h(
     "div",
     { class: "alert", role: "note" },
-    h("p", { class: "alert-title" }, `${items.length} trips could not be given a bus`),
+    h("p", { class: "alert-title" }, t("results.unassigned", { count: items.length })),
     h(
       "ul",
       {},
-      items.map((u) => h("li", {}, h("strong", {}, u.id), u.reason ? `: ${u.reason}` : "")),
+      items.map((u) =>
+        h(
+          "li",
+          {},
+          h("strong", {}, u.id),
+          u.reason ? `: ${unassignedWords(u.reason, trips.get(u.id))}` : "",
+        ),
+      ),
     ),
   );
 }
@@ -212,27 +239,27 @@ function downloads(jobId, result) {
   });
   return h(
     "nav",
-    { class: "downloads", "aria-label": "Downloads" },
-    h("span", { class: "muted" }, "Download"),
+    { class: "downloads", "aria-label": t("results.downloads") },
+    h("span", { class: "muted" }, t("results.download")),
     h(
       "a",
       {
         class: "button secondary",
-        href: exportUrl(jobId, "pdf"),
+        href: exportUrl(jobId, "pdf", lang()),
         download: "",
         "data-testid": "download-pdf",
       },
-      "PDF timetables",
+      t("results.pdf"),
     ),
     h(
       "a",
       {
         class: "button secondary",
-        href: exportUrl(jobId, "xlsx"),
+        href: exportUrl(jobId, "xlsx", lang()),
         download: "",
         "data-testid": "download-xlsx",
       },
-      "Excel workbook",
+      t("results.xlsx"),
     ),
     json,
   );

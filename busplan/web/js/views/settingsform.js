@@ -3,6 +3,8 @@
 
 import { h } from "../dom.js";
 import { DAYS, dayName } from "../format.js";
+import { t } from "../i18n.js";
+import { serverDetail } from "../words.js";
 
 const DEFAULTS = { entry: [-5, 5], exit: [-5, 10], buffer: 5, timeLimit: 60 };
 const MAX_SHIFT = 120;
@@ -41,55 +43,51 @@ export class SettingsForm {
     this.daysBox = h("div", { class: "day-list" });
     this.daysError = h("p", { class: "field-error", id: "days-error", "aria-live": "polite" });
     this.general = h("div", { class: "form-errors", role: "alert" });
-    this.run = h(
-      "button",
-      { type: "submit", class: "primary", disabled: true },
-      "Run optimization",
-    );
+    this.run = h("button", { type: "submit", class: "primary", disabled: true }, t("settings.run"));
     this.element = h(
       "form",
       { class: "settings", novalidate: true, "aria-labelledby": "settings-title" },
       h(
         "fieldset",
         { class: "window" },
-        h("legend", {}, "School entries: how far a bell may move"),
-        numberField("entry-earliest", "Earliest", DEFAULTS.entry[0], {
+        h("legend", {}, t("settings.entries")),
+        numberField("entry-earliest", t("settings.earliest"), DEFAULTS.entry[0], {
           unit: "min",
-          help: "Negative: earlier than the official time.",
+          help: t("settings.earliest_help"),
         }),
-        numberField("entry-latest", "Latest", DEFAULTS.entry[1], {
+        numberField("entry-latest", t("settings.latest"), DEFAULTS.entry[1], {
           unit: "min",
-          help: "Positive: later than the official time.",
+          help: t("settings.latest_help"),
         }),
       ),
       h(
         "fieldset",
         { class: "window" },
-        h("legend", {}, "School exits: how far a bell may move"),
-        numberField("exit-earliest", "Earliest", DEFAULTS.exit[0], { unit: "min" }),
-        numberField("exit-latest", "Latest", DEFAULTS.exit[1], { unit: "min" }),
+        h("legend", {}, t("settings.exits")),
+        numberField("exit-earliest", t("settings.earliest"), DEFAULTS.exit[0], { unit: "min" }),
+        numberField("exit-latest", t("settings.latest"), DEFAULTS.exit[1], { unit: "min" }),
       ),
       h(
         "fieldset",
         { class: "window" },
-        h("legend", {}, "Running the optimization"),
-        numberField("buffer", "Buffer between trips", DEFAULTS.buffer, {
+        h("legend", {}, t("settings.running")),
+        numberField("buffer", t("settings.buffer"), DEFAULTS.buffer, {
           min: 0,
           max: 60,
           unit: "min",
-          help: "Spare time added to every empty drive.",
+          help: t("settings.buffer_help"),
         }),
-        numberField("time-limit", "Time limit", DEFAULTS.timeLimit, {
+        numberField("time-limit", t("settings.time_limit"), DEFAULTS.timeLimit, {
           min: 1,
           max: 3600,
           unit: "s",
-          help: "The search stops by then with the best plan found.",
+          help: t("settings.time_limit_help"),
         }),
       ),
       h(
         "fieldset",
         { class: "days", "aria-describedby": "days-error" },
-        h("legend", {}, "Days to plan"),
+        h("legend", {}, t("settings.days")),
         this.daysBox,
         this.daysError,
       ),
@@ -139,7 +137,7 @@ export class SettingsForm {
   setDays(days) {
     this.days = days;
     if (!days.length) {
-      this.daysBox.replaceChildren(h("p", { class: "muted" }, "Upload timetables to choose days."));
+      this.daysBox.replaceChildren(h("p", { class: "muted" }, t("settings.days_empty")));
       return;
     }
     this.daysBox.replaceChildren(
@@ -156,7 +154,7 @@ export class SettingsForm {
 
   busy(on) {
     this.run.disabled = on;
-    this.run.textContent = on ? "Starting…" : "Run optimization";
+    this.run.textContent = on ? t("settings.starting") : t("settings.run");
   }
 
   clearErrors() {
@@ -181,28 +179,28 @@ export class SettingsForm {
       "problem.settings.exit_shift_min": "exit-earliest",
       "problem.settings.buffer_min": "buffer",
     };
-    const rest = [];
     for (const e of problem.errors) {
       const path = String(e.path || "");
       const key = Object.keys(fields).find((k) => path === k || path.startsWith(`${k}[`));
-      if (key) this.fieldError(fields[key], e.reason);
-      else if (path.startsWith("days")) this.fieldError("days", e.reason);
-      else rest.push(`${path}: ${e.reason}`);
+      if (key) this.fieldError(fields[key], t("settings.server_invalid"));
+      else if (path.startsWith("days")) this.fieldError("days", t("settings.server_invalid"));
     }
     this.general.replaceChildren(
       h(
         "p",
         { class: "alert" },
         problem.words,
-        problem.detail && problem.detail !== problem.words ? ` ${problem.detail}` : "",
       ),
-      rest.length
-        ? h(
-            "ul",
-            {},
-            rest.slice(0, 20).map((r) => h("li", {}, r)),
-          )
-        : null,
+      // The server's reasons name the request's fields, in English.
+      serverDetail(
+        [
+          problem.detail !== problem.words ? problem.detail : "",
+          ...problem.errors.map((e) => `${e.path}: ${e.reason}`),
+        ]
+          .filter(Boolean)
+          .slice(0, 20)
+          .join("\n"),
+      ),
     );
   }
 
@@ -230,20 +228,20 @@ export class SettingsForm {
       ["exit", v.exit],
     ]) {
       const [early, late] = pair;
-      if (!Number.isFinite(early)) fail(`${kind}-earliest`, "Enter a number of minutes.");
+      if (!Number.isFinite(early)) fail(`${kind}-earliest`, t("settings.need_minutes"));
       else if (Math.abs(early) > MAX_SHIFT)
-        fail(`${kind}-earliest`, `Keep it within ${MAX_SHIFT} minutes.`);
-      if (!Number.isFinite(late)) fail(`${kind}-latest`, "Enter a number of minutes.");
+        fail(`${kind}-earliest`, t("settings.within", { max: MAX_SHIFT }));
+      if (!Number.isFinite(late)) fail(`${kind}-latest`, t("settings.need_minutes"));
       else if (Math.abs(late) > MAX_SHIFT)
-        fail(`${kind}-latest`, `Keep it within ${MAX_SHIFT} minutes.`);
+        fail(`${kind}-latest`, t("settings.within", { max: MAX_SHIFT }));
       else if (Number.isFinite(early) && early > late)
-        fail(`${kind}-latest`, "Latest must not be before earliest.");
+        fail(`${kind}-latest`, t("settings.latest_before"));
     }
     if (!Number.isFinite(v.buffer) || v.buffer < 0 || v.buffer > 60)
-      fail("buffer", "Enter 0 to 60 minutes.");
+      fail("buffer", t("settings.buffer_range"));
     if (!Number.isFinite(v.timeLimit) || v.timeLimit < 1 || v.timeLimit > 3600)
-      fail("time-limit", "Enter 1 to 3600 seconds.");
-    if (this.days.length && !v.days.length) fail("days", "Choose at least one day.");
+      fail("time-limit", t("settings.time_limit_range"));
+    if (this.days.length && !v.days.length) fail("days", t("settings.days_none"));
     if (!bad.length) return v;
     if (!quiet) {
       const first = bad[0] === "days" ? this.daysBox.querySelector("input") : this.input(bad[0]);

@@ -4,6 +4,7 @@
 
 import { h } from "../dom.js";
 import { formatClock, formatMinutes, formatShift } from "../format.js";
+import { t } from "../i18n.js";
 
 const KIND = { entry: "entry", exit: "exit" };
 
@@ -37,7 +38,11 @@ export function renderTimeline(buses, { selected, onSelect }) {
         type: "button",
         class: "tl-bus",
         "aria-pressed": String(bus.id === selected),
-        "aria-label": `Bus ${bus.id}: ${bus.legs.length} trips, ${describe(bus)}`,
+        "aria-label": t("timeline.bus_label", {
+          bus: bus.id,
+          count: bus.legs.length,
+          span: describe(bus),
+        }),
       },
       h("span", { class: "tl-bus-id" }, bus.id),
       h("span", { class: "tl-bus-count", "aria-hidden": "true" }, bus.legs.length),
@@ -61,7 +66,7 @@ export function renderTimeline(buses, { selected, onSelect }) {
     "div",
     { class: "timeline", "data-testid": "timeline" },
     axis,
-    h("ol", { class: "tl-rows", "aria-label": "Buses" }, rows),
+    h("ol", { class: "tl-rows", "aria-label": t("figure.buses") }, rows),
   );
 }
 
@@ -92,17 +97,19 @@ function bars(leg, pct) {
           left: pct(leg.start - leg.deadhead),
           width: `calc(${pct(leg.start)} - ${pct(leg.start - leg.deadhead)})`,
         },
-        title: `Empty drive ${formatMinutes(leg.deadhead)} before ${leg.id}`,
+        title: t("timeline.empty_before", { time: formatMinutes(leg.deadhead), trip: leg.id }),
       }),
     );
   }
   const classes = ["tl-trip", kind];
   if (leg.shift) classes.push("shifted");
   if (leg.tight) classes.push("tight");
-  const bell = leg.trip?.time ? ` · bell ${formatClock(bellMinutes(leg))}` : "";
+  const bell = leg.trip?.time
+    ? ` · ${t("timeline.bell", { time: formatClock(bellMinutes(leg)) })}`
+    : "";
   const notes = [
-    leg.shift ? `moved ${formatShift(leg.shift)}` : "",
-    leg.tight ? `tight connection: ${formatMinutes(leg.spare)} spare` : "",
+    leg.shift ? t("timeline.moved", { shift: formatShift(leg.shift) }) : "",
+    leg.tight ? t("timeline.tight", { spare: formatMinutes(leg.spare) }) : "",
   ].filter(Boolean);
   out.push(
     h(
@@ -110,7 +117,7 @@ function bars(leg, pct) {
       {
         class: classes.join(" "),
         style: { left: pct(leg.start), width: `calc(${pct(leg.end)} - ${pct(leg.start)})` },
-        title: `${leg.id} · ${kind} · ${formatClock(leg.start)}–${formatClock(leg.end)}${bell}${notes.length ? ` · ${notes.join(" · ")}` : ""}`,
+        title: `${leg.id} · ${kindWords(leg)} · ${formatClock(leg.start)}–${formatClock(leg.end)}${bell}${notes.length ? ` · ${notes.join(" · ")}` : ""}`,
       },
       leg.shift ? h("span", { class: "tl-shift" }, shortShift(leg.shift)) : null,
     ),
@@ -122,7 +129,7 @@ function bars(leg, pct) {
         {
           class: "tl-tight",
           style: { left: pct(leg.start) },
-          title: `Tight connection before ${leg.id}: ${formatMinutes(leg.spare)} spare`,
+          title: t("timeline.tight_before", { trip: leg.id, spare: formatMinutes(leg.spare) }),
         },
         "!",
       ),
@@ -136,15 +143,19 @@ function bellMinutes(leg) {
   return (leg.trip?.kind === "exit" ? leg.start : leg.end) - leg.shift;
 }
 
+function kindWords(leg) {
+  return KIND[leg.trip?.kind] ? t(`kind.${leg.trip.kind}`) : "";
+}
+
 function shortShift(minutes) {
   return minutes > 0 ? `+${minutes}` : `\u2212${Math.abs(minutes)}`;
 }
 
 function describe(bus) {
-  if (!bus.legs.length) return "no trips";
+  if (!bus.legs.length) return t("timeline.no_trips");
   const first = bus.legs[0];
   const last = bus.legs[bus.legs.length - 1];
-  return `${formatClock(first.start)} to ${formatClock(last.end)}`;
+  return t("time.range", { from: formatClock(first.start), to: formatClock(last.end) });
 }
 
 export function legend() {
@@ -152,11 +163,11 @@ export function legend() {
     h("li", {}, h("span", { class: `swatch ${cls}`, "aria-hidden": "true" }), text);
   return h(
     "ul",
-    { class: "legend", "aria-label": "Legend" },
-    item("entry", "Entry trip"),
-    item("exit", "Exit trip"),
-    item("deadhead", "Empty drive"),
-    item("shifted", "Moved bell (minutes)"),
-    item("tight", "Tight connection"),
+    { class: "legend", "aria-label": t("legend.label") },
+    item("entry", t("legend.entry")),
+    item("exit", t("legend.exit")),
+    item("deadhead", t("legend.deadhead")),
+    item("shifted", t("legend.shifted")),
+    item("tight", t("legend.tight")),
   );
 }
