@@ -83,6 +83,8 @@ class ChainModel:
         self.n_connections = sum(self.used)
         self.total_deadhead = cp_model.LinearExpr.weighted_sum(self.used, [int(t) for t in travel])
         self.total_moved = sum(self.moved)
+        self.bound = float("inf")
+        """The last search's proven bound on its objective."""
 
     def fix_buses(self, plan: Plan) -> None:
         self.model.add(self.n_connections == len(plan.arcs))
@@ -109,6 +111,7 @@ class ChainModel:
         for k, var in enumerate(self.shift):
             self.model.add_hint(var, int(start.shifts[k]))
         solver = run(self.model)
+        self.bound = solver.solver.best_objective_bound
         if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
         arcs = tuple(

@@ -27,6 +27,7 @@ import numpy as np
 from busplan.core.bounds import fleet_lower_bound
 from busplan.core.chain_model import ChainModel, Plan, Runner
 from busplan.core.connections import BoolArray, Connections
+from busplan.core.duty_model import DayLimits, DutyChainModel, keeps_limits
 from busplan.core.flow import min_cost_cover
 from busplan.core.repair import repaired_plan
 
@@ -51,6 +52,11 @@ class Group:
     repaired: Plan | None = None
     """The match-and-repair plan, when official times need more buses than the bound."""
     fleet_proven: bool = False
+    limits: DayLimits | None = None
+    """The duty limits, when a driver's day is limited: the search then keeps them."""
+    whole: bool = True
+    """The group is a whole part of its day (not a vehicle class cut from one), so a bound
+    proven for it is a bound for that part."""
     _model: ChainModel | None = None
 
     def start(self) -> None:
@@ -81,6 +87,9 @@ class Group:
         return FLEET_EFFORT_PER_TRIP if self.large else float("inf")
 
     def reduce_fleet(self, run: Runner) -> None:
+        if self.limits is not None:
+            self._reduce_fleet_within_limits(run)
+            return
         if self.fixed_times or self.fleet_proven:
             return
         result = self.model().maximize_connections(self.plan, run)
@@ -90,10 +99,43 @@ class Group:
                 self._model = None  # its candidates may lack the new plan's connections
         self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
 
+    def _reduce_fleet_within_limits(self, run: Runner) -> None:
+        """The fleet search with the driver's day in the model. The flows ignore it, so their
+        plans serve as hints; the search's proven bound raises the group's bound when every
+        possible connection was a candidate."""
+        if self.keeps_limits(self.plan) and self.fleet_proven:
+            return
+        model = self.model()
+        result = model.maximize_connections(self.plan, run)
+        if self.complete:
+            self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
+        kept = [p for p in (result, self.plan, self.repaired) if p and self.keeps_limits(p)]
+        if kept:
+            self.plan = max(kept, key=lambda p: len(p.arcs))
+            self._model = None
+        self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
+
+    def keeps_limits(self, plan: Plan) -> bool:
+        if self.limits is None:
+            return True
+        return keeps_limits(self.connections, plan.arcs, plan.shifts, self.limits)
+
+    @property
+    def complete(self) -> bool:
+        """The search sees every possible connection (small groups)."""
+        return self.size <= 4 * self.neighbours
+
     def reduce_deadhead(self, run: Runner) -> None:
-        if self.fixed_times:
+        if self.fixed_times and self.limits is None:
             return
         c = self.connections
+        if self.limits is not None:
+            model = self.model()
+            model.fix_buses(self.plan)
+            result = model.minimize_deadhead(self.plan, run)
+            if result is not None and _better(result, self.plan, c):
+                self.plan = result
+            return
         # The exact flow under the plan's shifts, and under the least-moving shifts of its
         # chains (closer to official times, where connections are usually cheapest): neither
         # can need more buses than the plan, since its own connections stay feasible.
@@ -117,7 +159,7 @@ class Group:
 
     def _least_moving(self, run: Runner) -> Plan:
         """The plan's connections with the least total |shift| that keeps them feasible."""
-        fixed = ChainModel(self.connections, self._arc_mask(), self.check)
+        fixed = self._chain_model(self._arc_mask())
         fixed.fix_buses(self.plan)
         result = fixed.minimize_moved(self.plan, run)
         if result is not None and _better(result, self.plan, self.connections):
@@ -132,8 +174,13 @@ class Group:
 
     def model(self) -> ChainModel:
         if self._model is None:
-            self._model = ChainModel(self.connections, self.candidates(), self.check)
+            self._model = self._chain_model(self.candidates())
         return self._model
+
+    def _chain_model(self, candidates: BoolArray) -> ChainModel:
+        if self.limits is None:
+            return ChainModel(self.connections, candidates, self.check)
+        return DutyChainModel(self.connections, candidates, self.limits, self.check)
 
     def candidates(self) -> BoolArray:
         """Connections the search may use: per trip, the `neighbours` nearest and tightest
@@ -165,7 +212,14 @@ def _better(a: Plan, b: Plan, c: Connections) -> bool:
     return key_a < key_b
 
 
-def start_group(connections: Connections, neighbours: int, check: Callable[[], None]) -> Group:
-    group = Group(connections, neighbours, check, fleet_lower_bound(connections))
+def start_group(
+    connections: Connections,
+    neighbours: int,
+    check: Callable[[], None],
+    limits: DayLimits | None = None,
+    whole: bool = True,
+) -> Group:
+    group = Group(connections, neighbours, check, fleet_lower_bound(connections), limits=limits)
+    group.whole = whole
     group.start()
     return group

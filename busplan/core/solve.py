@@ -118,7 +118,11 @@ def _solve(
 
     groups = [(ds, g) for ds in day_sets for g in ds.groups]
     reporter.phase("matching_blocks", "choosing shifts to save buses")
+    bounds = [g.lower_bound for _, g in groups]
     _run_stage(groups, "fleet", deadline, FLEET_SHARE, params, reporter)
+    for (ds, group), before in zip(groups, bounds, strict=True):
+        if group.whole:  # the duty limits may have raised a part's proven bound
+            ds.lower_bound += group.lower_bound - before
     reporter.phase("local_search", "reducing deadhead and moved bells")
     _run_stage(groups, "deadhead", deadline, DEADHEAD_SHARE, params, reporter)
     _run_stage(groups, "moves", deadline, 1.0 - RESERVE_SHARE, params, reporter)
@@ -167,10 +171,13 @@ def _build_groups(space: TripSpace, ds: DaySet, neighbours: int, reporter: Repor
         conn = space.connections(trips)
         ds.lower_bound += fleet_lower_bound(conn)
         intervals = [space.intervals[k] for k in trips]
-        for cls in vehicle_classes(intervals, range(len(trips))):
+        classes = vehicle_classes(intervals, range(len(trips)))
+        for cls in classes:
             reporter.check()
             part = conn.subset(cls) if len(cls) < len(trips) else conn
-            ds.groups.append(start_group(part, neighbours, reporter.check))
+            limits = space.limits([trips[p] for p in cls])
+            group = start_group(part, neighbours, reporter.check, limits, len(classes) == 1)
+            ds.groups.append(group)
 
 
 def _run_stage(

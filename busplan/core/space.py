@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from busplan.core.connections import BoolArray, Connections, IntArray
+from busplan.core.duty_model import DayLimits
 from busplan.core.model import Problem
 from busplan.core.rules import bus_key, depots_for
 from busplan.core.seats import Interval, compatible_pairs, components
@@ -73,6 +74,16 @@ class TripSpace:
         return Connections.build(
             self.problem, trips, self.matrix[np.ix_(where, where)], allowed, pulls
         )
+
+    def limits(self, trips: Sequence[int]) -> DayLimits | None:
+        """The duty limits for a group of trips, or None when spread and driving are free."""
+        duty = self.problem.settings.duty
+        if duty.max_spread_s is None and duty.max_drive_s is None:
+            return None
+        if self.pulls is None:
+            zero = np.zeros(len(trips), np.int64)
+            return DayLimits(duty, zero, zero)
+        return DayLimits(duty, self.pulls[0][list(trips)], self.pulls[1][list(trips)])
 
     def _duty_pairs(self, trips: Sequence[int]) -> BoolArray:
         """Pairs i -> j that a bus could run within the duty limits, judged by the two trips

@@ -100,6 +100,8 @@ class WeekPlanner:
     labels: list[Label] = field(default_factory=list)
     label_of: dict[str, int] = field(default_factory=dict)
     """Trip id -> the bus id it first ran on."""
+    shift_of: dict[str, int] = field(default_factory=dict)
+    """Trip id -> its shift on that first day."""
     days: list[tuple[list[str], tuple[int, ...]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -107,34 +109,72 @@ class WeekPlanner:
 
     def add(self, days: list[str], trips: tuple[int, ...], groups: Sequence[Group]) -> None:
         """Plan one set of identical days from its groups' plans."""
+        runs = self._runs(groups)
         if self.problem.settings.stable_week and self.label_of:
-            for group in groups:
-                group.plan = self._stabilized(group)
-        planned = timed_runs(self.problem, groups)
-        runs = [piece for run in planned for piece in self._cut(run)]
-        if len(runs) > len(planned):
-            # Duty cuts cost buses: join the pieces again, and also the day's blocks (runs cut
-            # at every long wait), which lets a late block find an early enough morning.
-            blocks = [block for run in planned for block in _blocks(run)]
-            runs = min(self._rejoin(runs), self._rejoin(blocks), key=len)
+            stable = [self._stabilized(group) for group in groups]
+            before = [group.plan for group in groups]
+            for group, plan in zip(groups, stable, strict=True):
+                group.plan = plan
+            stable_runs = self._runs(groups)
+            if self._rank(stable_runs) <= self._rank(runs):  # stability never costs a bus
+                runs = stable_runs
+            else:
+                for group, plan in zip(groups, before, strict=True):
+                    group.plan = plan
         for run, label in zip(runs, self._match(runs), strict=True):
             for day in days:
                 self.labels[label].runs[day] = run
             for p in run:
                 self.label_of.setdefault(p.trip_id, label)
+                self.shift_of.setdefault(p.trip_id, p.shift_s)
         self.days.append((days, trips))
 
+    def _runs(self, groups: Sequence[Group]) -> list[Run]:
+        """The groups' chains as buses that keep the duty limits."""
+        planned = timed_runs(self.problem, groups)
+        runs = [piece for run in planned for piece in self._cut(run)]
+        if len(runs) == len(planned) and not self.label_of:
+            return runs
+        # Duty cuts cost buses: join the pieces again, and also the day's blocks (runs cut at
+        # every long wait), which lets a late block find an early enough morning and, on a
+        # smaller day, the block it ran after on bigger days.
+        blocks = [block for run in planned for block in _blocks(run)]
+        return min(runs, self._rejoin(runs), self._rejoin(blocks), key=self._rank)
+
+    def _rank(self, runs: list[Run]) -> tuple[int, int]:
+        """Fewest buses, then the most trips on the bus id they had on bigger days."""
+        agree = 0
+        for run in runs:
+            seen = Counter(self.label_of[p.trip_id] for p in run if p.trip_id in self.label_of)
+            agree += max(seen.values(), default=0)
+        return len(runs), -agree
+
     def _stabilized(self, group: Group) -> Plan:
-        """The group's chains re-chosen at the same shifts: fewest buses, then the most
-        connections between trips that share a bus on bigger days, then least deadhead."""
+        """The group's chains re-chosen by the exact flow: no more buses, then the most
+        connections between trips that share a bus on bigger days, then least deadhead. Tried
+        at the day's own shifts and at the shifts the trips had on bigger days (the same time
+        every day also makes the same connections possible)."""
         c, plan = group.connections, group.plan
-        labels = np.array(
-            [self.label_of.get(self.problem.trips[k].id, -1 - n) for n, k in enumerate(c.trips)]
-        )
+        ids = [self.problem.trips[k].id for k in c.trips]
+        labels = np.array([self.label_of.get(t, -1 - n) for n, t in enumerate(ids)])
         same = labels[:, None] == labels[None, :]
         weight = int(c.cost.max(initial=0)) * len(c) + 1
-        arcs = min_cost_cover(c.feasible(plan.shifts), c.cost + weight * ~same)
-        return Plan(tuple(arcs), plan.shifts) if len(arcs) >= len(plan.arcs) else plan
+        usual = np.array(
+            [self.shift_of.get(t, int(s)) for t, s in zip(ids, plan.shifts, strict=True)]
+        )
+        best, best_key = plan, None
+        for shifts in (plan.shifts, np.clip(usual, c.earliest, c.latest).astype(np.int64)):
+            arcs = min_cost_cover(c.feasible(shifts), c.cost + weight * ~same)
+            if len(arcs) < len(plan.arcs):
+                continue
+            key = (
+                -len(arcs),
+                -sum(bool(same[i, j]) for i, j in arcs),
+                sum(int(c.cost[i, j]) for i, j in arcs),
+            )
+            if best_key is None or key < best_key:
+                best, best_key = Plan(tuple(arcs), shifts), key
+        return best
 
     def _trips(self, run: Run) -> list[Trip]:
         return [self.problem.trips[self.index[p.trip_id]] for p in run]
