@@ -224,7 +224,7 @@ def fmt_exact(row: dict[str, object]) -> str:
     if not ex:
         return "-"
     if "vehicles" not in ex:  # type: ignore[operator]
-        return f"none ({ex['engine']})"  # type: ignore[index]
+        return f"no solution in {ex['seconds']} s"  # type: ignore[index]
     tag = "" if ex["optimal"] else f" (not proven, buses >= {ex.get('bound_vehicles', '?')})"  # type: ignore[index]
     return f"{ex['vehicles']} / {ex['deadhead_min']}{tag}"  # type: ignore[index]
 
