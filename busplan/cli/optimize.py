@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import replace
 from typing import Any
 
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         solution = solve(
             prepared.problem, params, travel=prepared.travel, progress=ProgressBar(words=w)
         )
-        solution = replace(solution, extra={"travel": prepared.report.to_dict()})
+        solution = replace(solution, extra={**solution.extra, "travel": prepared.report.to_dict()})
     except KeyboardInterrupt:
         print(f"\nbusplan: {w('cli.cancelled')}", file=sys.stderr)
         return 130
@@ -117,9 +118,10 @@ def summary(solution: Solution, w: Words | None = None) -> str:
         if plan.same_as:
             text += "  " + w("cli.same_as", day=w.day_in_text(plan.same_as))
         lines.append(text)
-        unassigned = len(plan.unassigned)
-        if unassigned:
-            lines.append(" " * (widths[0] + 1) + w("cli.unassigned", count=unassigned))
+        rules = Counter(u.rule or "vehicle_size" for u in plan.unassigned)
+        for rule, count in sorted(rules.items()):
+            why = w(f"unassigned.rule.{rule}")
+            lines.append(" " * (widths[0] + 1) + w("cli.unassigned", count=count, why=why))
     if solution.stability is not None:
         lines.append(w("cli.stability", value=w.number(round(solution.stability, 3))))
     lines += [w("cli.missing", what=m) for m in solution.extra.get("missing", [])]

@@ -115,25 +115,37 @@ def _breaks_fit(trips: Sequence[Timed], begin: int, finish: int, after: int, pau
     return any(finish - s <= after for s in starts)
 
 
-def alone_errors(problem: Problem, k: int, depots: DepotTravel) -> list[str]:
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a trip cannot run at all: a rule code (see `Unassigned.rule`) and its words."""
+
+    rule: str
+    message: str
+
+
+def alone_errors(problem: Problem, k: int, depots: DepotTravel) -> list[Refusal]:
     """Why trip `k` cannot run even on a bus of its own (empty when it can): no vehicle or
     depot for it, or a duty limit it breaks by itself from its nearest depot."""
     trip = problem.trips[k]
     low, high = seat_interval(problem, trip)
     if not fits((low, high)):
         if problem.fleet and fits(trip.seat_interval()):
+            owner = trip.operator or "any operator"
             return [
-                f"no vehicle in the fleet of {trip.operator or 'any operator'} fits: "
-                f"needs {_seats(trip)}"
+                Refusal(
+                    "fleet_size", f"no vehicle in the fleet of {owner} fits: needs {_seats(trip)}"
+                )
             ]
-        return [f"no vehicle fits: needs {_seats(trip)}"]
+        return [Refusal("vehicle_size", f"no vehicle fits: needs {_seats(trip)}")]
     homes = depots_for(problem, trip)
     if problem.depots and not homes:
-        return [f"no depot of {trip.operator or 'any operator'} can base its bus"]
+        return [
+            Refusal("no_depot", f"no depot of {trip.operator or 'any operator'} can base its bus")
+        ]
     timed = [Timed(trip.base_start, trip.base_end)]  # a lone trip's duty does not depend on shifts
     pulls = [(int(depots.out_s[d, k]), int(depots.in_s[k, d])) for d in homes] or [(0, 0)]
     broken = [duty_errors(problem.settings.duty, timed, *pull) for pull in pulls]
-    return [] if any(not e for e in broken) else broken[0]
+    return [] if any(not e for e in broken) else [Refusal("duty", e) for e in broken[0]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,6 +61,10 @@ class Bus:
 class Unassigned:
     trip_id: str
     reason: str
+    """In words, for programmers and English readers."""
+    rule: str = ""
+    """The rule that left it out, as a code the edges put into words: `vehicle_size`,
+    `fleet_size`, `no_depot`, `duty`, `fleet_count` or `depot_capacity`."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from busplan.core.feasibility import check
 from busplan.core.group import Group, start_group
 from busplan.core.model import DAYS, Problem
 from busplan.core.progress import ProgressCallback, Reporter
-from busplan.core.rules import alone_errors, seat_interval
+from busplan.core.rules import Refusal, alone_errors, seat_interval
 from busplan.core.seats import vehicle_classes
 from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
 from busplan.core.space import TripSpace, nearest_pulls
@@ -216,11 +216,15 @@ def _run_stage(
         reporter.within(done / total, f"{STAGE_WORDS[stage]}: {done} of {total} trips done")
 
 
-def _day_plan(problem: Problem, day: str, ds: DaySet, alone: dict[int, list[str]]) -> DayPlan:
+def _day_plan(problem: Problem, day: str, ds: DaySet, alone: dict[int, list[Refusal]]) -> DayPlan:
     runs = timed_runs(problem, ds.groups)
     width = max(2, len(str(len(runs))))
     buses = tuple(Bus(f"B{n + 1:0{width}d}", r) for n, r in enumerate(runs))
-    unassigned = tuple(Unassigned(problem.trips[k].id, alone[k][0]) for k in ds.trips if alone[k])
+    unassigned = tuple(
+        Unassigned(problem.trips[k].id, alone[k][0].message, alone[k][0].rule)
+        for k in ds.trips
+        if alone[k]
+    )
     return DayPlan(day, buses, unassigned, same_as=ds.days[0] if day != ds.days[0] else None)
 
 

@@ -27,7 +27,15 @@ from busplan.core.connections import BoolArray, IntArray
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
-from busplan.core.rules import Timed, bus_key, depots_for, duty_errors, entry_fits, seat_interval
+from busplan.core.rules import (
+    Refusal,
+    Timed,
+    bus_key,
+    depots_for,
+    duty_errors,
+    entry_fits,
+    seat_interval,
+)
 from busplan.core.solution import Bus, DayPlan, PlannedTrip, Unassigned
 from busplan.core.space import TripSpace
 from busplan.core.travel import DepotTravel
@@ -95,7 +103,7 @@ class WeekPlanner:
     problem: Problem
     space: TripSpace
     depots: DepotTravel
-    alone: dict[int, list[str]]
+    alone: dict[int, list[Refusal]]
     """Why a trip cannot run even alone (empty when it can)."""
     labels: list[Label] = field(default_factory=list)
     label_of: dict[str, int] = field(default_factory=dict)
@@ -380,9 +388,13 @@ class WeekPlanner:
 
     def plans(self) -> tuple[dict[str, DayPlan], list[str]]:
         """Every day's plan, with vehicles chosen for the week, and what is missing."""
-        order = sorted(range(len(self.labels)), key=lambda n: _first(self.labels[n]))
-        names = {n: f"B{r + 1:0{max(2, len(str(len(order))))}d}" for r, n in enumerate(order)}
         homes = self._vehicles()
+        self._rechain_by_depot(homes)
+        order = sorted(
+            (n for n, label in enumerate(self.labels) if label.runs),
+            key=lambda n: _first(self.labels[n]),
+        )
+        names = {n: f"B{r + 1:0{max(2, len(str(len(order))))}d}" for r, n in enumerate(order)}
         buses: dict[str, list[Bus]] = {}
         left: dict[str, list[Run]] = {}
         for n, label in enumerate(self.labels):
@@ -392,6 +404,81 @@ class WeekPlanner:
                 else:
                     left.setdefault(day, []).append(run)
         return self._day_plans(buses, left, len(order))
+
+    def _rechain_by_depot(self, homes: dict[int, tuple[str, int | None, int | None]]) -> None:
+        """With each bus id's vehicle known, the trips of the buses sharing one vehicle entry
+        (hence one depot) are chained again by the exact flow at their planned times, with the
+        real pull-out and pull-in of that depot: no more buses, then (in a stable week) the
+        most connections within a bus id, then the least deadhead. The relaxation that chose
+        the chains let each end of a bus use its own nearest depot."""
+        for days, _ in self.days:
+            day = days[0]
+            for home in sorted(set(homes.values()), key=str):
+                if home[1] is None:
+                    continue
+                ids = [n for n, h in homes.items() if h == home and day in self.labels[n].runs]
+                if len(ids) < 2:
+                    continue
+                runs = self._depot_chains([self.labels[n].runs[day] for n in ids], home[1], ids)
+                if runs is None:
+                    continue
+                owners = self._match_within(runs, ids)
+                for n in ids:
+                    for d in days:
+                        self.labels[n].runs.pop(d, None)
+                for run, n in zip(runs, owners, strict=True):
+                    for d in days:
+                        self.labels[n].runs[d] = run
+
+    def _depot_chains(self, runs: list[Run], depot: int, ids: list[int]) -> list[Run] | None:
+        trips = [p for run in runs for p in run]
+        label = np.array([n for n, run in zip(ids, runs, strict=True) for _ in run])
+        index = [self.index[p.trip_id] for p in trips]
+        where = [self.space.position[k] for k in index]
+        drive = self.space.matrix[np.ix_(where, where)]
+        start = np.array([p.start_s for p in trips])
+        end = np.array([p.end_s for p in trips])
+        keys = [bus_key(self.problem, self.problem.trips[k]) for k in index]
+        possible = start[None, :] - end[:, None] >= drive + self.problem.settings.buffer_s
+        possible &= np.array([[a == b for b in keys] for a in keys])
+        np.fill_diagonal(possible, False)
+        saved = self.depots.in_s[index, depot][:, None] + self.depots.out_s[depot, index][None, :]
+        cost = drive - saved + int(saved.max(initial=0))
+        if self.problem.settings.stable_week:
+            cost = cost + (int(cost.max(initial=0)) * len(trips) + 1) * (
+                label[:, None] != label[None, :]
+            )
+        arcs = min_cost_cover(possible, np.asarray(cost, np.int64))
+        if len(trips) - len(arcs) > len(runs):
+            return None
+        chained = []
+        for chain in chains(len(trips), arcs):
+            drives = [0] + [int(drive[a, b]) for a, b in pairwise(chain)]
+            run = tuple(replace(trips[k], deadhead_s=d) for k, d in zip(chain, drives, strict=True))
+            if not self._duty_ok(run, depot):
+                return None
+            chained.append(run)
+        before = sum(sum(self._pulls(r, depot)) + sum(p.deadhead_s for p in r) for r in runs)
+        after = sum(sum(self._pulls(r, depot)) + sum(p.deadhead_s for p in r) for r in chained)
+        return chained if after < before or len(chained) < len(runs) else None
+
+    def _match_within(self, runs: list[Run], ids: list[int]) -> list[int]:
+        """Bus ids for re-chained runs: the id whose trips each shares most, one each."""
+        owner = {p.trip_id: n for n in ids for run in self.labels[n].runs.values() for p in run}
+        model = cp_model.CpModel()
+        pick = {(r, n): model.new_bool_var("") for r in range(len(runs)) for n in ids}
+        for r in range(len(runs)):
+            model.add_exactly_one(pick[r, n] for n in ids)
+        for n in ids:
+            model.add_at_most_one(pick[r, n] for r in range(len(runs)))
+        model.maximize(
+            sum(v * sum(owner.get(p.trip_id) == n for p in runs[r]) for (r, n), v in pick.items())
+        )
+        solver = cp_model.CpSolver()
+        solver.parameters.num_workers = 1
+        solver.parameters.max_deterministic_time = ASSIGN_EFFORT
+        solver.solve(model)
+        return [next(n for n in ids if solver.boolean_value(pick[r, n])) for r in range(len(runs))]
 
     def _entries(self) -> list[tuple[str, int | None, int | None, FleetEntry | None]]:
         """What a bus id may be given: (vehicle id, depot, seats, entry) per fleet entry, or
@@ -483,7 +570,9 @@ class WeekPlanner:
             for day in days:
                 day_buses = buses.get(day, [])
                 unassigned = [
-                    Unassigned(self.problem.trips[k].id, self.alone[k][0])
+                    Unassigned(
+                        self.problem.trips[k].id, self.alone[k][0].message, self.alone[k][0].rule
+                    )
                     for k in trips
                     if self.alone[k]
                 ]
@@ -494,7 +583,7 @@ class WeekPlanner:
                         extra += 1
                         bus = self._alone_bus(f"B{extra:02d}", p, day_buses)
                         if bus is None:
-                            unassigned.append(Unassigned(p.trip_id, self._no_vehicle(p)))
+                            unassigned.append(self._no_vehicle(p))
                             stranded = p
                         else:
                             day_buses.append(bus)
@@ -527,12 +616,19 @@ class WeekPlanner:
             return self._bus(name, run, option[:3])
         return None
 
-    def _no_vehicle(self, p: PlannedTrip) -> str:
+    def _no_vehicle(self, p: PlannedTrip) -> Unassigned:
         trip = self.problem.trips[self.index[p.trip_id]]
         if self.problem.fleet:
             owner = trip.operator or "the fleet"
-            return f"no vehicle left: every vehicle of {owner} that fits is in use (fleet count)"
-        return f"no place left at the depots of {trip.operator or 'the operator'} (max_buses)"
+            return Unassigned(
+                p.trip_id,
+                f"no vehicle left: every vehicle of {owner} that fits is in use (fleet count)",
+                "fleet_count",
+            )
+        where = trip.operator or "the operator"
+        return Unassigned(
+            p.trip_id, f"no place left at the depots of {where} (max_buses)", "depot_capacity"
+        )
 
     def _vehicle_kind(self, p: PlannedTrip) -> tuple[str, str]:
         """(operator, "55 seats at D2") for the summary of missing vehicles."""

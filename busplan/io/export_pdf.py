@@ -49,6 +49,7 @@ from busplan.io.timetable import (
     Variant,
     bus_weeks,
     timetables,
+    unassigned_words,
 )
 
 MARGIN = 12 * mm
@@ -242,7 +243,7 @@ def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
         story.append(Spacer(1, 6 * mm))
         story.append(_p(w("pdf.unassigned_title"), HEADING))
         unassigned: list[list[object]] = [[w("pdf.col_trip"), w("pdf.col_reason")]]
-        unassigned += [[t.id, _p(_unassigned_reason(t, u.reason, w))] for t, u in day.unassigned]
+        unassigned += [[t.id, _p(unassigned_words(t, u, w))] for t, u in day.unassigned]
         story.append(_table(unassigned, [40 * mm, 200 * mm]))
     return story
 
@@ -275,19 +276,6 @@ def _bus_tables(rows: list[list[object]], with_depots: bool) -> list[Flowable]:
         )
         story.append(pair)
     return story
-
-
-def _unassigned_reason(trip: Any, reason: str, w: Words) -> str:
-    """The solver says why in English; the one reason it gives is said again from the trip."""
-    if w.lang != "en" and reason.startswith("no vehicle fits"):
-        any_size = w("unassigned.any")
-        return w(
-            "unassigned.no_vehicle",
-            seats=trip.seats,
-            min=trip.vehicle_seats.min or any_size,
-            max=trip.vehicle_seats.max or any_size,
-        )
-    return reason
 
 
 class Gantt(Flowable):  # type: ignore[misc]

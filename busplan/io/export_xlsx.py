@@ -21,7 +21,7 @@ from busplan.core.solution import Solution
 from busplan.core.units import SECONDS_PER_DAY
 from busplan.i18n import Words, words
 from busplan.io.contract_values import json_minutes
-from busplan.io.timetable import DayTimetable, timetables
+from busplan.io.timetable import DayTimetable, timetables, unassigned_words
 
 TIME_FORMAT = "hh:mm"
 LONG_TIME_FORMAT = "[h]:mm"
@@ -172,7 +172,7 @@ def _day_sheet(ws: Worksheet, day: DayTimetable, w: Words) -> None:
                 t.stops[-1].name if t.stops else "",
                 t.seats,
                 t.contract,
-                _reason(t, u.reason, w),
+                unassigned_words(t, u, w),
                 *([None] * len(DEPOT_COLUMNS) if with_depots else []),
             ]
         )
@@ -236,19 +236,6 @@ def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]], w: Words) -
 
 def _kind(trip: Trip, w: Words) -> str:
     return w("xlsx.kind_entry") if trip.kind is Kind.ENTRY else w("xlsx.kind_exit")
-
-
-def _reason(trip: Trip, reason: str, w: Words) -> str:
-    """The solver's one reason, said from the trip in the workbook's language."""
-    if w.lang != "en" and reason.startswith("no vehicle fits"):
-        any_size = w("unassigned.any")
-        return w(
-            "unassigned.no_vehicle",
-            seats=trip.seats,
-            min=trip.vehicle_seats.min or any_size,
-            max=trip.vehicle_seats.max or any_size,
-        )
-    return reason
 
 
 def _school(trip: Trip) -> str:

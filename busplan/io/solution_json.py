@@ -77,7 +77,10 @@ def _bus_to_dict(bus: Bus) -> dict[str, Any]:
 def _day_to_dict(plan: DayPlan) -> dict[str, Any]:
     out: dict[str, Any] = {
         "buses": [_bus_to_dict(bus) for bus in plan.buses],
-        "unassigned": [{"id": u.trip_id, "reason": u.reason} for u in plan.unassigned],
+        "unassigned": [
+            {"id": u.trip_id, "reason": u.reason, **({"rule": u.rule} if u.rule else {})}
+            for u in plan.unassigned
+        ],
     }
     if plan.stats:
         out["stats"] = stats_to_dict(plan.stats)
@@ -181,7 +184,8 @@ def _day(day: str, raw: Any, path: str, errors: list[FieldError]) -> DayPlan | N
             errors.append(FieldError(f"{path}.unassigned[{n}]", "must be a trip id"))
             continue
         reason = u.get("reason", "") if isinstance(u, dict) else ""
-        unassigned.append(Unassigned(trip_id, str(reason)))
+        rule = u.get("rule", "") if isinstance(u, dict) else ""
+        unassigned.append(Unassigned(trip_id, str(reason), str(rule)))
     return DayPlan(
         day,
         tuple(buses),

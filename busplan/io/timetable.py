@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from busplan.core.model import DAY_NAMES, DAYS, Kind, Problem, Stop, Trip
 from busplan.core.solution import Bus, DayPlan, PlannedTrip, Solution, Unassigned
+from busplan.i18n import Words
 
 TIGHT_MARGIN_S = 5 * 60
 """A connection is tight when its slack is under the buffer plus this margin: on paper those
@@ -243,3 +244,22 @@ def bus_weeks(days: list[DayTimetable]) -> list[BusWeek]:
         idle = tuple(d.day for d in days if d.day not in by_day)
         weeks.append(BusWeek(bus_id, tuple(variants), idle))
     return weeks
+
+
+def unassigned_words(trip: Trip, unassigned: Unassigned, w: Words) -> str:
+    """Why a trip is unassigned, in the reader's language. English keeps the solver's own
+    sentence, which names the values; other languages say the rule, and for vehicle sizes
+    the trip's seats and contract range."""
+    if w.lang == "en":
+        return unassigned.reason
+    if unassigned.rule and unassigned.rule != "vehicle_size":
+        return w(f"unassigned.rule.{unassigned.rule}")
+    if not unassigned.reason.startswith("no vehicle fits"):
+        return unassigned.reason  # a plan written before rules had codes
+    any_size = w("unassigned.any")
+    return w(
+        "unassigned.no_vehicle",
+        seats=trip.seats,
+        min=trip.vehicle_seats.min or any_size,
+        max=trip.vehicle_seats.max or any_size,
+    )

@@ -59,7 +59,8 @@ export function serverDetail(text) {
 
 /** Why the solver left a trip without a bus. It says so in English with the numbers of the
  * trip; other languages make their words from the trip itself. */
-export function unassignedWords(reason, trip) {
+export function unassignedWords(reason, trip, rule) {
+  if (lang() !== "en" && rule && rule !== "vehicle_size") return t(`unassigned.rule.${rule}`);
   if (lang() !== "en" && String(reason || "").startsWith("no vehicle fits") && trip) {
     const range = Array.isArray(trip.vehicle_seats) ? trip.vehicle_seats : [null, null];
     return t("unassigned.no_vehicle", {

@@ -213,7 +213,7 @@ function unassignedList(items, trips) {
           "li",
           {},
           h("strong", {}, u.id),
-          u.reason ? `: ${unassignedWords(u.reason, trips.get(u.id))}` : "",
+          u.reason ? `: ${unassignedWords(u.reason, trips.get(u.id), u.rule)}` : "",
         ),
       ),
     ),
