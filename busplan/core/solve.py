@@ -130,7 +130,7 @@ def _solve(
     reporter.phase("finalizing", "building timetables")
     missing: list[str] = []
     if operational(problem):
-        week = WeekPlanner(problem, space, depots, alone)
+        week = WeekPlanner(problem, space, depots, alone, deadline)
         for ds in sorted(day_sets, key=lambda ds: -len(ds.trips)):
             week.add(ds.days, ds.trips, ds.groups)
         plans, missing = week.plans()

@@ -13,6 +13,7 @@ otherwise left unassigned with the rule that stopped them.
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -46,7 +47,7 @@ Run = tuple[PlannedTrip, ...]
 REJOIN_ROUNDS = 4
 BLOCK_GAP_S = 90 * 60
 """A wait this long separates blocks of a school day (the morning runs from the midday ones)."""
-ASSIGN_EFFORT = 5.0
+ASSIGN_EFFORT = 2.0
 """Deterministic seconds for choosing the vehicles of the week (a small model: it is usually
 proven optimal in well under a second)."""
 
@@ -105,6 +106,8 @@ class WeekPlanner:
     depots: DepotTravel
     alone: dict[int, list[Refusal]]
     """Why a trip cannot run even alone (empty when it can)."""
+    deadline: float = float("inf")
+    """`time.monotonic()` by which the week must be planned (its searches stop by then)."""
     labels: list[Label] = field(default_factory=list)
     label_of: dict[str, int] = field(default_factory=dict)
     """Trip id -> the bus id it first ran on."""
@@ -505,32 +508,44 @@ class WeekPlanner:
         """A vehicle (or depot) per bus id for the week: as many trips as possible planned,
         then the least pull-out and pull-in, within every day's counts and capacities."""
         options = self._entries()
-        model = cp_model.CpModel()
-        pick: dict[tuple[int, int], cp_model.IntVar] = {}
-        gain, cost = [], []
+        pulls: dict[tuple[int, int], int] = {}
         for n, label in enumerate(self.labels):
-            size = sum(len(r) for r in label.runs.values())
             for o, option in enumerate(options):
-                if not self._allowed(label, option):
-                    continue
-                var = model.new_bool_var("")
-                pick[n, o] = var
-                pull = (
-                    0
-                    if option[1] is None
-                    else sum(sum(self._pulls(r, option[1])) for r in label.runs.values())
-                )
-                gain.append((var, size))
-                cost.append((var, pull))
+                if self._allowed(label, option):
+                    depot = option[1]
+                    runs = label.runs.values()
+                    pulls[n, o] = (
+                        0 if depot is None else sum(sum(self._pulls(r, depot)) for r in runs)
+                    )
+        cheapest: dict[int, int] = {}
+        for (n, o), _ in sorted(pulls.items(), key=lambda item: (item[0][0], item[1], item[0][1])):
+            cheapest.setdefault(n, o)
+        limited = self.problem.fleet or any(d.max_buses is not None for d in self.problem.depots)
+        if not limited:  # no counts or capacities: each bus id simply takes its cheapest option
+            return {n: options[o][:3] for n, o in cheapest.items()}
+        model = cp_model.CpModel()
+        pick = {key: model.new_bool_var("") for key in pulls}
+        for n in range(len(self.labels)):
             model.add_at_most_one(v for (m, _), v in pick.items() if m == n)
         self._capacities(model, pick, options)
-        total_pull = sum(c for _, c in cost) + 1
-        model.maximize(sum(v * (g * total_pull) for v, g in gain) - sum(v * c for v, c in cost))
+        for (n, o), v in pick.items():
+            model.add_hint(v, cheapest.get(n) == o)
+        planned = sum(
+            v * sum(len(r) for r in self.labels[n].runs.values()) for (n, _), v in pick.items()
+        )
         solver = cp_model.CpSolver()
         solver.parameters.max_deterministic_time = ASSIGN_EFFORT
+        solver.parameters.max_time_in_seconds = max((self.deadline - time.monotonic()) / 3, 0.5)
         solver.parameters.num_workers = 1
-        status = solver.solve(model)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        model.maximize(planned)  # as many trips as the counts allow, then the least pulls
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            raise RuntimeError("choosing vehicles failed")
+        model.add(planned >= round(solver.objective_value))
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for v in pick.values():
+            model.add_hint(v, solver.boolean_value(v))
+        model.minimize(sum(v * pulls[key] for key, v in pick.items()))
+        if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             raise RuntimeError("choosing vehicles failed")
         return {n: options[o][:3] for (n, o), v in pick.items() if solver.boolean_value(v)}
 
