@@ -111,9 +111,9 @@ class ChainModel:
         for k, var in enumerate(self.shift):
             self.model.add_hint(var, int(start.shifts[k]))
         solver = run(self.model)
-        self.bound = solver.solver.best_objective_bound
         if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return None
+            return None  # stopped before its first solution: its bound means nothing yet
+        self.bound = solver.solver.best_objective_bound
         arcs = tuple(
             (int(i), int(j))
             for a, (i, j) in enumerate(zip(self.tails, self.heads, strict=True))

@@ -52,6 +52,9 @@ class Group:
     repaired: Plan | None = None
     """The match-and-repair plan, when official times need more buses than the bound."""
     fleet_proven: bool = False
+    free_plan: Plan | None = None
+    """With duty limits: the best plan found without them, which the week planner may cut
+    and join instead, where that needs fewer buses."""
     limits: DayLimits | None = None
     """The duty limits, when a driver's day is limited: the search then keeps them."""
     whole: bool = True
@@ -105,9 +108,12 @@ class Group:
         possible connection was a candidate."""
         if self.keeps_limits(self.plan) and self.fleet_proven:
             return
+        self.free_plan = max(
+            (p for p in (self.plan, self.repaired) if p), key=lambda p: len(p.arcs)
+        )
         model = self.model()
         result = model.maximize_connections(self.plan, run)
-        if self.complete:
+        if self.complete and model.bound < self.size:
             self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
         kept = [p for p in (result, self.plan, self.repaired) if p and self.keeps_limits(p)]
         if kept:

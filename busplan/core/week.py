@@ -24,7 +24,7 @@ from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
 from busplan.core.chain_model import Plan
-from busplan.core.connections import BoolArray, IntArray
+from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
@@ -67,25 +67,29 @@ def operational(problem: Problem) -> bool:
 
 def timed_runs(problem: Problem, groups: Sequence[Group]) -> list[Run]:
     """Each group's chains as timed trips, ordered by their first start."""
-    runs: list[Run] = []
-    for group in groups:
-        c, plan = group.connections, group.plan
-        for chain in chains(len(c), list(plan.arcs)):
-            trips = []
-            for n, p in enumerate(chain):
-                shift = int(plan.shifts[p])
-                deadhead = int(c.travel[chain[n - 1], p]) if n else 0
-                trips.append(
-                    PlannedTrip(
-                        problem.trips[c.trips[p]].id,
-                        shift,
-                        int(c.base_start[p]) + shift,
-                        int(c.base_end[p]) + shift,
-                        deadhead,
-                    )
-                )
-            runs.append(tuple(trips))
+    runs = [run for group in groups for run in chain_runs(problem, group.connections, group.plan)]
     runs.sort(key=lambda r: (r[0].start_s, r[0].trip_id))
+    return runs
+
+
+def chain_runs(problem: Problem, c: Connections, plan: Plan) -> list[Run]:
+    """A plan's chains as timed trips."""
+    runs: list[Run] = []
+    for chain in chains(len(c), list(plan.arcs)):
+        trips = []
+        for n, p in enumerate(chain):
+            shift = int(plan.shifts[p])
+            deadhead = int(c.travel[chain[n - 1], p]) if n else 0
+            trips.append(
+                PlannedTrip(
+                    problem.trips[c.trips[p]].id,
+                    shift,
+                    int(c.base_start[p]) + shift,
+                    int(c.base_end[p]) + shift,
+                    deadhead,
+                )
+            )
+        runs.append(tuple(trips))
     return runs
 
 
@@ -120,18 +124,10 @@ class WeekPlanner:
 
     def add(self, days: list[str], trips: tuple[int, ...], groups: Sequence[Group]) -> None:
         """Plan one set of identical days from its groups' plans."""
-        runs = self._runs(groups)
-        if self.problem.settings.stable_week and self.label_of:
-            stable = [self._stabilized(group) for group in groups]
-            before = [group.plan for group in groups]
-            for group, plan in zip(groups, stable, strict=True):
-                group.plan = plan
-            stable_runs = self._runs(groups)
-            if self._rank(stable_runs) <= self._rank(runs):  # stability never costs a bus
-                runs = stable_runs
-            else:
-                for group, plan in zip(groups, before, strict=True):
-                    group.plan = plan
+        runs = sorted(
+            (run for group in groups for run in self._best_runs(group)),
+            key=lambda r: (r[0].start_s, r[0].trip_id),
+        )
         for run, label in zip(runs, self._match(runs), strict=True):
             for day in days:
                 self.labels[label].runs[day] = run
@@ -140,9 +136,18 @@ class WeekPlanner:
                 self.shift_of.setdefault(p.trip_id, p.shift_s)
         self.days.append((days, trips))
 
-    def _runs(self, groups: Sequence[Group]) -> list[Run]:
-        """The groups' chains as buses that keep the duty limits."""
-        planned = timed_runs(self.problem, groups)
+    def _best_runs(self, group: Group) -> list[Run]:
+        """A group's buses: from its plan, or its plan found without duty limits (cut and
+        joined), each also re-chained for stability; fewest buses first, stability second
+        (so stability never costs a bus)."""
+        plans = [p for p in (group.plan, group.free_plan) if p is not None]
+        if self.problem.settings.stable_week and self.label_of:
+            plans += [self._stabilized(group.connections, p) for p in plans]
+        return min((self._runs(group.connections, p) for p in plans), key=self._rank)
+
+    def _runs(self, connections: Connections, plan: Plan) -> list[Run]:
+        """A plan's chains as buses that keep the duty limits."""
+        planned = chain_runs(self.problem, connections, plan)
         runs = [piece for run in planned for piece in self._cut(run)]
         if len(runs) == len(planned) and not self.label_of:
             return runs
@@ -160,12 +165,11 @@ class WeekPlanner:
             agree += max(seen.values(), default=0)
         return len(runs), -agree
 
-    def _stabilized(self, group: Group) -> Plan:
+    def _stabilized(self, c: Connections, plan: Plan) -> Plan:
         """The group's chains re-chosen by the exact flow: no more buses, then the most
         connections between trips that share a bus on bigger days, then least deadhead. Tried
         at the day's own shifts and at the shifts the trips had on bigger days (the same time
         every day also makes the same connections possible)."""
-        c, plan = group.connections, group.plan
         ids = [self.problem.trips[k].id for k in c.trips]
         labels = np.array([self.label_of.get(t, -1 - n) for n, t in enumerate(ids)])
         same = labels[:, None] == labels[None, :]
