@@ -74,8 +74,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-COLUMNS = ("day", "trips", "buses", "bound", "gap", "deadhead", "shift", "max_shift", "per_bus")
-WIDTHS = (10, 6, 5, 5, 3, 9, 8, 11, 0)
+COLUMNS = (
+    "day",
+    "trips",
+    "buses",
+    "bound",
+    "gap",
+    "deadhead",
+    "deadhead_bound",
+    "shift",
+    "max_shift",
+    "per_bus",
+)
+WIDTHS = (10, 6, 5, 5, 3, 9, 9, 8, 11, 0)
 """The narrowest each column is (English headers fit these); longer headers widen them."""
 
 
@@ -85,7 +96,7 @@ def summary(solution: Solution, w: Words | None = None) -> str:
     w = w or words()
     heads = [w(f"cli.col_{c}") for c in COLUMNS]
     widths = [max(n, len(h)) for n, h in zip(WIDTHS, heads, strict=True)]
-    gaps = ["", " ", " ", " ", " ", " ", " ", " ", "  "]
+    gaps = ["", " ", " ", " ", " ", " ", " ", " ", " ", "  "]
 
     def line(cells: list[str]) -> str:
         parts = [cells[0].ljust(widths[0])]
@@ -110,6 +121,7 @@ def summary(solution: Solution, w: Words | None = None) -> str:
             str(s.lower_bound),
             str(s.gap),
             minutes(round(s.deadhead_s / 60) * 60, 0),
+            "-" if s.deadhead_bound_s is None else minutes(s.deadhead_bound_s // 60 * 60, 0),
             minutes(round(s.abs_shift_s / 60) * 60, 0),
             _one_decimal(s.max_abs_shift_s / 60, w) + "m",
             f"{s.trips_per_bus_min}/{w.number(s.trips_per_bus_median)}/{s.trips_per_bus_max}",

@@ -40,6 +40,11 @@ class Connections:
     less the pull-in of i and the pull-out of j that it saves, plus a constant that keeps every
     cost non-negative. With the number of connections fixed, the least total cost is the least
     deadhead. Without depots it is the drive itself."""
+    pull_out: IntArray
+    """Seconds from each trip's nearest usable depot (zeros without depots)."""
+    pull_in: IntArray
+    cost_offset: int = 0
+    """The constant in `cost`."""
 
     @classmethod
     def build(
@@ -61,11 +66,13 @@ class Connections:
         np.fill_diagonal(impossible, True)
         slack = np.where(impossible, NEVER, slack)
         drive = np.where(travel >= UNREACHABLE, UNREACHABLE, travel).astype(np.int64)
-        cost = drive
+        cost, offset = drive, 0
+        out = back = np.zeros(len(trips), np.int64)
         if pulls is not None:
             out, back = pulls
             saved = back[:, None] + out[None, :]
-            cost = drive - saved + int(saved.max(initial=0))
+            offset = int(saved.max(initial=0))
+            cost = drive - saved + offset
         return cls(
             trips=tuple(trips),
             base_start=start,
@@ -75,6 +82,9 @@ class Connections:
             travel=drive,
             slack=slack.astype(np.int64),
             cost=cost.astype(np.int64),
+            pull_out=np.asarray(out, np.int64),
+            pull_in=np.asarray(back, np.int64),
+            cost_offset=offset,
         )
 
     def __len__(self) -> int:
@@ -93,6 +103,9 @@ class Connections:
             travel=self.travel[grid],
             slack=self.slack[grid],
             cost=self.cost[grid],
+            pull_out=self.pull_out[k],
+            pull_in=self.pull_in[k],
+            cost_offset=self.cost_offset,
         )
 
     def feasible(self, shifts: IntArray) -> BoolArray:

@@ -87,6 +87,12 @@ class DayStats:
     unassigned: int = 0
     fleet_used: tuple[tuple[str, int], ...] = ()
     """Buses per fleet entry, in the fleet's order."""
+    deadhead_bound_s: int | None = None
+    """A proven lower bound on the deadhead (pulls included) of any plan with these buses."""
+
+    @property
+    def deadhead_gap_s(self) -> int | None:
+        return None if self.deadhead_bound_s is None else self.deadhead_s - self.deadhead_bound_s
 
     @property
     def gap(self) -> int:

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from busplan.core.bounds import fleet_lower_bound
+from busplan.core.bounds import deadhead_lower_bound, fleet_lower_bound
 from busplan.core.chain_model import SearchLimits, runner
+from busplan.core.connections import Connections
 from busplan.core.feasibility import check
 from busplan.core.group import Group, start_group
 from busplan.core.model import DAYS, Problem
@@ -66,6 +67,8 @@ class DaySet:
     lower_bound: int = 0
     groups: list[Group] = field(default_factory=list)
     seconds: float = 0.0
+    parts: list[Connections] = field(default_factory=list)
+    """The parts no bus can mix, for the deadhead bound."""
 
 
 FLEET_SHARE = 0.5
@@ -169,6 +172,7 @@ def _build_groups(space: TripSpace, ds: DaySet, neighbours: int, reporter: Repor
     components: exact), bound each, then split by vehicle class (see `seats`) and start."""
     for trips in space.parts(ds.trips):
         conn = space.connections(trips)
+        ds.parts.append(conn)
         ds.lower_bound += fleet_lower_bound(conn)
         intervals = [space.intervals[k] for k in trips]
         classes = vehicle_classes(intervals, range(len(trips)))
@@ -228,6 +232,19 @@ def _day_plan(problem: Problem, day: str, ds: DaySet, alone: dict[int, list[Refu
     return DayPlan(day, buses, unassigned, same_as=ds.days[0] if day != ds.days[0] else None)
 
 
+def _deadhead_bound(problem: Problem, ds: DaySet, plan: DayPlan) -> int:
+    """The deadhead bound of each part at the buses the plan gives it (trips on a bus only)."""
+    bus_of = {p.trip_id: b for b, bus in enumerate(plan.buses) for p in bus.trips}
+    total = 0
+    for part in ds.parts:
+        ids = [problem.trips[k].id for k in part.trips]
+        planned = [n for n, t in enumerate(ids) if t in bus_of]
+        buses = len({bus_of[ids[n]] for n in planned})
+        if planned:
+            total += deadhead_lower_bound(part.subset(planned), buses)
+    return total
+
+
 def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) -> Solution:
     days = {}
     for ds in day_sets:
@@ -240,6 +257,7 @@ def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) ->
                 ds.seconds,
                 unassigned=len(plan.unassigned),
                 fleet=[f.id for f in problem.fleet],
+                deadhead_bound=_deadhead_bound(problem, ds, plan),
             )
             days[d] = DayPlan(plan.day, plan.buses, plan.unassigned, stats, plan.same_as)
     ordered = {d: days[d] for d in DAYS if d in days}

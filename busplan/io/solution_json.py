@@ -97,6 +97,11 @@ def stats_to_dict(s: DayStats) -> dict[str, Any]:
         "gap": s.gap,
         "optimal": s.optimal,
         "deadhead_min": seconds_to_minutes(s.deadhead_s),
+        **(
+            {"deadhead_lower_bound_min": seconds_to_minutes(s.deadhead_bound_s)}
+            if s.deadhead_bound_s is not None
+            else {}
+        ),
         "abs_shift_min": seconds_to_minutes(s.abs_shift_s),
         "max_abs_shift_min": seconds_to_minutes(s.max_abs_shift_s),
         "shifted_trips": s.shifted_trips,
@@ -202,6 +207,7 @@ def _stats(raw: Any, buses: tuple[Bus, ...], unassigned: int) -> DayStats | None
     trips = sum(len(b.trips) for b in buses) + unassigned
     seconds = raw.get("seconds", 0.0)
     fleet = list(raw["fleet_used"]) if isinstance(raw.get("fleet_used"), dict) else []
+    bound: Any = raw.get("deadhead_lower_bound_min")
     return day_stats(
         buses,
         trips,
@@ -209,6 +215,7 @@ def _stats(raw: Any, buses: tuple[Bus, ...], unassigned: int) -> DayStats | None
         float(seconds) if _is_number(seconds) else 0.0,
         unassigned=unassigned,
         fleet=fleet,
+        deadhead_bound=minutes_to_seconds(bound) if _is_number(bound) else None,
     )
 
 
