@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import new_context
 from tests.web.helpers import ROOT, Server
-from tests.web.pages import wait_for_results
+from tests.web.pages import run, upload, wait_for_results
 from tests.web.test_languages import BROWSER_LOCALE, Screens
 
 VERSION2 = ROOT / "tests" / "data" / "version2-week.json"
@@ -187,3 +187,18 @@ def test_version2_in_galician(
             page.get_by_test_id("bus-week").screenshot(path=shots / "gl-v2-bus-week.png")
     finally:
         context.close()
+
+
+def test_version2_problem_file_uploaded_in_the_page(page: Page, server: Server) -> None:
+    """A version 2 problem file picked in the page runs as it is, depots and fleet included."""
+    upload(page, VERSION2)
+    expect(page.get_by_test_id("report-summary")).to_contain_text("48")
+    job_id = run(page, time_limit=3)
+    wait_for_results(page)
+    submitted = server.get(f"/jobs/{job_id}/problem").json()
+    assert submitted["version"] == 2 and len(submitted["depots"]) == 3 and submitted["fleet"]
+    expect(page.get_by_test_id("figure-stability")).to_be_visible()
+    page.locator(".tl-row").first.locator(".tl-bus").click()
+    expect(page.get_by_test_id("bus-vehicle")).to_be_visible()
+    expect(page.get_by_test_id("bus-week").locator("tbody tr").first).to_be_visible()
+    expect(page.get_by_test_id("bus-detail").locator(".depot-marker")).to_have_count(3)
