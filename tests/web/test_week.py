@@ -44,19 +44,22 @@ def solved(server: Server, problem: dict[str, Any]) -> tuple[str, dict[str, Any]
 
 
 def moving_bus(result: dict[str, Any]) -> tuple[str, set[str]]:
-    """A bus with a trip that another bus drives on some day, and those trips."""
+    """A bus with a trip that another bus drives on some day, and those trips: of such buses,
+    the one with the most trips in its week (the one worth a picture)."""
     where: dict[str, dict[str, str]] = {}
     for day, plan in result["days"].items():
         for bus in plan["buses"]:
             for p in bus["trips"]:
                 where.setdefault(p["id"], {})[day] = bus["id"]
+    unassigned = {u["id"] for plan in result["days"].values() for u in plan.get("unassigned", [])}
     best: tuple[str, set[str]] = ("", set())
+    size = 0
     for plan in result["days"].values():
         for bus in plan["buses"]:
-            own = {p["id"] for p in bus["trips"]}
-            moved = {t for t in own if len(set(where[t].values())) > 1}
-            if len(moved) > len(best[1]):
-                best = (bus["id"], moved)
+            own = week_trips(result, bus["id"])
+            moved = {t for t in own if len(set(where[t].values())) > 1 or t in unassigned}
+            if moved and len(own) > size:
+                best, size = (bus["id"], moved), len(own)
     assert best[0], "the example should have a trip that changes bus"
     return best
 

@@ -278,7 +278,9 @@ function headline(stats, buses) {
     card(
       t("figure.deadhead"),
       formatMinutes(stats.deadhead_min ?? 0),
-      t("figure.deadhead_detail"),
+      typeof stats.pull_min === "number"
+        ? t("figure.deadhead_detail_depots")
+        : t("figure.deadhead_detail"),
       "figure-deadhead",
     ),
     card(
