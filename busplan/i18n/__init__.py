@@ -131,6 +131,10 @@ class Words:
         h, m = divmod(abs(seconds) // 60, 60)
         return self("duration.hours", h=f"{sign}{h}", m=f"{m:02d}")
 
+    def percent(self, share: float) -> str:
+        """A share as a percentage with one decimal: 0.9842 -> "98,4 %" in Galician."""
+        return self("figure.percent", value=self.number(round(share * 100, 1)))
+
     def signed_minutes(self, seconds: int) -> str:
         """A shift with its sign: "+5 min", "-3 min", "0 min"."""
         value = self.number(abs(seconds) / 60)

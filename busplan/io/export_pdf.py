@@ -70,6 +70,8 @@ WARNING = ParagraphStyle(
 )
 CELL = ParagraphStyle("cell", parent=STYLES["BodyText"], fontSize=8.5, leading=10.5)
 CELL_BOLD = ParagraphStyle("cell-bold", parent=CELL, fontName="Helvetica-Bold")
+HEAD_SMALL = ParagraphStyle("head-small", parent=CELL_BOLD, fontSize=7.5, leading=9)
+"""Headers of the wide table of buses with depots, where columns are narrow."""
 GRID = TableStyle(
     [
         ("FONT", (0, 0), (-1, -1), "Helvetica", 8.5),
@@ -108,7 +110,9 @@ def export_pdf(
     doc = _document(out, title, w)
     story: list[Flowable] = []
     tight_after = problem.settings.buffer_s + TIGHT_MARGIN_S
-    sections = [_planners_day(day, problem.name, tight_after, w) for day in days]
+    sections = [
+        _planners_day(day, problem.name, tight_after, w, solution.stability) for day in days
+    ]
     for n, section in enumerate(sections):
         story += section
         if n + 1 < len(sections):
@@ -181,7 +185,9 @@ def _table(rows: Sequence[Sequence[object]], widths: list[float], compact: bool 
 # -- planners: the day as a picture, then its figures --------------------------------------------
 
 
-def _planners_day(day: DayTimetable, name: str, tight_after: int, w: Words) -> list[Flowable]:
+def _planners_day(
+    day: DayTimetable, name: str, tight_after: int, w: Words, stability: float | None = None
+) -> list[Flowable]:
     day_name = w.day(day.day)
     title = (
         w("pdf.day_title_named", day=day_name, name=name)
@@ -199,11 +205,13 @@ def _planners_day(day: DayTimetable, name: str, tight_after: int, w: Words) -> l
         if n + 1 < len(charts):
             story.append(PageBreak())
     story.append(PageBreak())
-    story += _summary(day, tight_after, w)
+    story += _summary(day, tight_after, w, stability)
     return story
 
 
-def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
+def _summary(
+    day: DayTimetable, tight_after: int, w: Words, stability: float | None = None
+) -> list[Flowable]:
     bound = w("pdf.not_stated") if day.lower_bound is None else str(day.lower_bound)
     figures = [
         [w("pdf.fig_buses"), str(len(day.buses))],
@@ -215,8 +223,16 @@ def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
         [w("pdf.fig_shifted"), str(day.shifted_trips)],
         [w("pdf.fig_tight", min=tight_after // 60), str(day.tight_connections)],
     ]
+    with_depots = any(b.depot for b in day.buses)
+    with_vehicles = any(b.plan is not None and b.plan.vehicle for b in day.buses)
+    if with_depots:
+        figures.append([w("pdf.fig_pull"), w.minutes(day.pull_s)])
+    if with_vehicles:
+        figures.append([w("pdf.fig_vehicles"), str(day.vehicles)])
     if day.same_as:
         figures.append([w("pdf.fig_same"), w.day(day.same_as)])
+    if stability is not None:
+        figures.append([w("pdf.fig_stability"), w.percent(stability)])
     story: list[Flowable] = [
         _p(w("pdf.planners"), PART),
         _p(w("pdf.summary_title", day=w.day(day.day)), TITLE),
@@ -224,21 +240,19 @@ def _summary(day: DayTimetable, tight_after: int, w: Words) -> list[Flowable]:
         _figures_table([[w("pdf.figure"), w("pdf.value")], *figures]),
         Spacer(1, 6 * mm),
     ]
-    with_depots = any(b.depot for b in day.buses)
-    head: list[object] = [w("pdf.col_bus")]
-    head += [w("pdf.col_depot"), w("pdf.col_leaves")] if with_depots else []
-    head += [w("pdf.col_trips"), w("pdf.col_first"), w("pdf.col_last")]
-    head += [w("pdf.col_returns")] if with_depots else []
-    head += [w("pdf.col_deadhead"), w("pdf.col_tight")]
-    rows: list[list[object]] = [head]
-    for b in day.buses:
-        row: list[object] = [b.bus]
-        row += [_p(b.depot_name), w.clock(b.leaves_s)] if with_depots else []
-        row += [str(len(b.rows)), w.clock(b.start_s), w.clock(b.end_s)]
-        row += [w.clock(b.returns_s)] if with_depots else []
-        row += [w.minutes(b.deadhead_s), str(sum(1 for r in b.rows if r.tight) or "")]
-        rows.append(row)
-    story += _bus_tables(rows, with_depots)
+    if with_depots:
+        story += _depot_bus_table(day, with_vehicles, w)
+    else:
+        head: list[object] = [w("pdf.col_bus")]
+        head += [w("pdf.col_trips"), w("pdf.col_first"), w("pdf.col_last")]
+        head += [w("pdf.col_deadhead"), w("pdf.col_tight")]
+        rows: list[list[object]] = [head]
+        for b in day.buses:
+            row: list[object] = [b.bus]
+            row += [str(len(b.rows)), w.clock(b.start_s), w.clock(b.end_s)]
+            row += [w.minutes(b.deadhead_s), str(sum(1 for r in b.rows if r.tight) or "")]
+            rows.append(row)
+        story += _bus_tables(rows)
     if day.unassigned:
         story.append(Spacer(1, 6 * mm))
         story.append(_p(w("pdf.unassigned_title"), HEADING))
@@ -254,12 +268,53 @@ def _figures_table(rows: Sequence[Sequence[object]]) -> Table:
     return table
 
 
-def _bus_tables(rows: list[list[object]], with_depots: bool) -> list[Flowable]:
-    """The table of buses; without depots it is narrow, so it is set in two halves side by
+def _depot_bus_table(day: DayTimetable, with_vehicles: bool, w: Words) -> list[Flowable]:
+    """The day's buses with their depots: per bus its depot and vehicle (with seats), leaving
+    the depot and the pull-out, its trips, the pull-in and back at the depot, the driver's
+    spread and driving time, the empty driving between trips and the tight connections."""
+    columns: list[tuple[str, float]] = [("pdf.col_bus", 15), ("pdf.col_depot", 26)]
+    if with_vehicles:
+        columns += [("pdf.col_vehicle", 23), ("pdf.col_seats", 14)]
+    columns += [
+        ("pdf.col_leaves", 17),
+        ("pdf.col_pull_out", 16),
+        ("pdf.col_trips", 20),
+        ("pdf.col_first", 16),
+        ("pdf.col_last", 14),
+        ("pdf.col_pull_in", 16),
+        ("pdf.col_returns", 17),
+        ("pdf.col_spread", 19),
+        ("pdf.col_drive", 19),
+        ("pdf.col_deadhead", 18),
+        ("pdf.col_tight", 15),
+    ]
+    rows: list[list[object]] = [[_p(w(key), HEAD_SMALL) for key, _ in columns]]
+    for b in day.buses:
+        plan = b.plan
+        row: list[object] = [b.bus, _p(b.depot_name)]
+        if with_vehicles:
+            seats = plan.seats if plan is not None and plan.seats is not None else ""
+            row += [_p(plan.vehicle if plan is not None else ""), str(seats)]
+        row += [
+            w.clock(b.leaves_s),
+            w.minutes(plan.pull_out_s) if plan is not None else "",
+            str(len(b.rows)),
+            w.clock(b.start_s),
+            w.clock(b.end_s),
+            w.minutes(plan.pull_in_s) if plan is not None else "",
+            w.clock(b.returns_s),
+            w.minutes(b.spread_s),
+            w.minutes(b.drive_s),
+            w.minutes(b.deadhead_s),
+            str(sum(1 for r in b.rows if r.tight) or ""),
+        ]
+        rows.append(row)
+    return [_table(rows, [width * mm for _, width in columns])]
+
+
+def _bus_tables(rows: list[list[object]]) -> list[Flowable]:
+    """The table of buses without depots: it is narrow, so it is set in two halves side by
     side (in blocks that fit a page) to keep a day's figures on few pages."""
-    if with_depots:
-        widths = [16 * mm, 50 * mm, 24 * mm, 20 * mm, 24 * mm, 24 * mm, 24 * mm, 26 * mm, 16 * mm]
-        return [_table(rows, widths)]
     widths = [16 * mm, 22 * mm, 26 * mm, 22 * mm, 23 * mm, 14 * mm]
     head, body = rows[0], rows[1:]
     block = 2 * COMPACT_ROWS

@@ -1,5 +1,7 @@
-"""A plan as an Excel workbook: a summary sheet, one sheet per day (one row per trip, grouped
-by bus) and a trips sheet with each trip's bus on every day.
+"""A plan as an Excel workbook: a summary sheet, a sheet of buses (one row per bus and day,
+with depot, vehicle, pull-out and pull-in, spread and driving time when the plan has them),
+one sheet per day (one row per trip, grouped by bus) and a trips sheet with each trip's bus
+on every day.
 
 Times are real Excel times (fractions of a day with a time format), so planners can sort,
 filter and compute with them; every sheet has a frozen header and filters.
@@ -66,7 +68,11 @@ DAY_COLUMNS = [
 DEPOT_COLUMNS = ["depot", "leaves", "returns"]
 """Added to a day's sheet when its buses have depots: on each bus's first row."""
 TRIP_COLUMNS = ["trip", "kind", "official", "duration", "school", "contract", "seats"]
-TIME_COLUMNS = {"official", "start", "end", "leaves", "returns"}
+BUS_COLUMNS = ["day", "day_name", "bus", "trips", "first", "last", "spread", "drive", "deadhead"]
+"""The buses sheet: one row per bus and day, with the driver's spread and driving time."""
+BUS_DEPOT_COLUMNS = ["depot", "leaves", "pull_out", "pull_in", "returns"]
+BUS_VEHICLE_COLUMNS = ["vehicle", "vehicle_seats"]
+TIME_COLUMNS = {"official", "start", "end", "first", "last", "leaves", "returns"}
 """Column codes; the headers are the words of `xlsx.col_<code>` in the workbook's language."""
 
 
@@ -84,7 +90,16 @@ def export_xlsx(
     summary = book.active
     assert summary is not None
     summary.title = w("xlsx.summary")
-    _table(summary, SUMMARY_COLUMNS, [_summary_row(d, w) for d in days], w)
+    with_depots = any(b.depot for d in days for b in d.buses)
+    columns = SUMMARY_COLUMNS + (["pull"] if with_depots else [])
+    rows = [_summary_row(d, w) + ([json_minutes(d.pull_s)] if with_depots else []) for d in days]
+    _table(summary, columns, rows, w)
+    if solution.stability is not None:
+        summary.append([])
+        summary.append([w("xlsx.stability"), solution.stability])
+        summary.cell(summary.max_row, 1).font = HEADER_FONT
+        summary.cell(summary.max_row, 2).number_format = "0.0%"
+    _buses_sheet(book.create_sheet(w("xlsx.buses")), days, w)
     for day in days:
         _day_sheet(book.create_sheet(w.day(day.day)), day, w)
     _trips_sheet(book.create_sheet(w("xlsx.trips")), problem, days, w)
@@ -185,6 +200,44 @@ def _day_sheet(ws: Worksheet, day: DayTimetable, w: Words) -> None:
                 cell.fill = ALTERNATE_BUS
             if is_tight:
                 cell.font = TIGHT_FONT
+
+
+def _buses_sheet(ws: Worksheet, days: list[DayTimetable], w: Words) -> None:
+    """Every bus of every day: its trips, first start and last end, the driver's spread and
+    driving time, the empty driving between trips; with depots, the depot, leaving it and the
+    pull-out, the pull-in and coming back; with a fleet, the vehicle and its seats."""
+    with_depots = any(b.depot for d in days for b in d.buses)
+    with_vehicles = any(b.plan is not None and b.plan.vehicle for d in days for b in d.buses)
+    columns = list(BUS_COLUMNS)
+    if with_vehicles:
+        columns[3:3] = BUS_VEHICLE_COLUMNS
+    if with_depots:
+        columns[3:3] = BUS_DEPOT_COLUMNS[:1]
+        columns += BUS_DEPOT_COLUMNS[1:]
+    rows = []
+    for day in days:
+        for b in day.buses:
+            plan = b.plan
+            values: dict[str, Any] = {
+                "day": day.day,
+                "day_name": w.day(day.day),
+                "bus": b.bus,
+                "depot": b.depot_name or None,
+                "vehicle": (plan.vehicle or None) if plan else None,
+                "vehicle_seats": plan.seats if plan else None,
+                "trips": len(b.rows),
+                "first": excel_time(b.start_s),
+                "last": excel_time(b.end_s),
+                "spread": json_minutes(b.spread_s),
+                "drive": json_minutes(b.drive_s),
+                "deadhead": json_minutes(b.deadhead_s),
+                "leaves": excel_time(b.leaves_s) if b.depot else None,
+                "pull_out": json_minutes(plan.pull_out_s) if plan and b.depot else None,
+                "pull_in": json_minutes(plan.pull_in_s) if plan and b.depot else None,
+                "returns": excel_time(b.returns_s) if b.depot else None,
+            }
+            rows.append([values[c] for c in columns])
+    _table(ws, columns, rows, w)
 
 
 def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable], w: Words) -> None:

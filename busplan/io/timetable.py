@@ -92,6 +92,23 @@ class BusDay:
         return (trips, depot)
 
     @property
+    def spread_s(self) -> int:
+        """The driver's day: from leaving the depot (or the first trip) to coming back."""
+        return self.returns_s - self.leaves_s
+
+    @property
+    def drive_s(self) -> int:
+        """At the wheel: trips, empty drives between them, pull-out and pull-in."""
+        if self.plan is not None:
+            return self.plan.drive_s
+        return sum(r.planned.end_s - r.planned.start_s + r.planned.deadhead_s for r in self.rows)
+
+    @property
+    def pull_s(self) -> int:
+        """Pull-out plus pull-in: the empty drives from and to the depot."""
+        return self.plan.pull_out_s + self.plan.pull_in_s if self.plan else 0
+
+    @property
     def start_s(self) -> int:
         return self.rows[0].planned.start_s
 
@@ -124,6 +141,16 @@ class DayTimetable:
     @property
     def deadhead_s(self) -> int:
         return sum(b.deadhead_s for b in self.buses)
+
+    @property
+    def pull_s(self) -> int:
+        """Every bus's pull-out and pull-in (not part of `deadhead_s`)."""
+        return sum(b.pull_s for b in self.buses)
+
+    @property
+    def vehicles(self) -> int:
+        """Buses with a vehicle of the fleet."""
+        return sum(1 for b in self.buses if b.plan is not None and b.plan.vehicle)
 
     @property
     def abs_shift_s(self) -> int:

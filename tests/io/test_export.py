@@ -61,6 +61,7 @@ def test_xlsx_round_trip_gives_the_same_assignments(planned: tuple[Problem, Solu
     book = openpyxl.load_workbook(io.BytesIO(export_xlsx(problem, solution)))
     assert book.sheetnames == [
         "Summary",
+        "Buses",
         "Monday",
         "Tuesday",
         "Wednesday",

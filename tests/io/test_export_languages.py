@@ -210,7 +210,7 @@ def test_xlsx_sheet_names_headers_and_days_in_each_language(lang: str) -> None:
         io.BytesIO(export_xlsx(week_problem(), week_solution(), lang=lang))
     )
     days = [w.day(d) for d in ("L", "M", "Mc", "X", "V")]
-    assert book.sheetnames == [w("xlsx.summary"), *days, w("xlsx.trips")]
+    assert book.sheetnames == [w("xlsx.summary"), w("xlsx.buses"), *days, w("xlsx.trips")]
     monday = book[w.day("L")]
     header = [c.value for c in monday[1]]
     assert header[:3] == [w("xlsx.col_bus"), w("xlsx.col_n"), w("xlsx.col_trip")]

@@ -2,14 +2,20 @@
 // loaded, routes and stops are still drawn, on a plain background.
 
 import { h } from "../dom.js";
-import { formatClock, formatMinutes, formatShift } from "../format.js";
+import {
+  clockMinutes,
+  formatClock,
+  formatMinutes,
+  formatShift,
+  shortDayName,
+} from "../format.js";
 import { t } from "../i18n.js";
-import { tripPoints } from "./plan.js";
+import { busWeek, tripPoints } from "./plan.js";
 
 const COLOURS = { entry: "#1b5fae", exit: "#b14a0b", other: "#5b3c88", deadhead: "#5c6670" };
 const kindWords = (kind) => (kind === "entry" || kind === "exit" ? t(`kind.${kind}`) : "");
 
-export function renderBusDetail(bus, { dayLabel }) {
+export function renderBusDetail(bus, { dayLabel, depots = new Map(), result = null, days = [] }) {
   const mapBox = h("div", {
     class: "map",
     "data-testid": "bus-map",
@@ -35,19 +41,152 @@ export function renderBusDetail(bus, { dayLabel }) {
         .filter(Boolean)
         .join(" · "),
     ),
+    busFacts(bus, depots),
     h("div", { class: "bus-grid" }, h("div", { class: "map-wrap" }, mapBox, note), tripTable(bus)),
+    result ? weekGrid(bus.id, result, days) : null,
   );
   let map = null;
   return {
     element: section,
     /** Call once the section is in the page: Leaflet measures its container. */
     mount() {
-      map = drawMap(mapBox, note, bus);
+      map = drawMap(mapBox, note, bus, depots);
     },
     remove() {
       if (map) map.remove();
     },
   };
+}
+
+function depotName(id, depots) {
+  const depot = depots.get(id);
+  return depot ? depot.name || depot.id : id;
+}
+
+/** Where the bus sleeps, which vehicle it is, and the driver's day: what a version 2 plan
+ * says of each bus. Nothing is shown for a plan without these figures. */
+function busFacts(bus, depots) {
+  const p = bus.plan || {};
+  const facts = [];
+  const fact = (key, label, value) =>
+    facts.push(
+      h(
+        "div",
+        { class: "fact", "data-testid": `bus-${key}` },
+        h("dt", {}, label),
+        h("dd", {}, value),
+      ),
+    );
+  if (p.depot) fact("depot", t("bus.depot"), depotName(p.depot, depots));
+  if (p.vehicle || typeof p.seats === "number") {
+    const seats = typeof p.seats === "number" ? t("bus.seats", { count: p.seats }) : "";
+    fact("vehicle", t("bus.vehicle"), [p.vehicle, seats].filter(Boolean).join(" · "));
+  }
+  const first = p.first_start ? clockMinutes(p.first_start) : bus.legs[0]?.start;
+  const last = p.last_end ? clockMinutes(p.last_end) : bus.legs[bus.legs.length - 1]?.end;
+  if (p.depot && typeof p.pull_out_min === "number" && first !== undefined) {
+    fact(
+      "leaves",
+      t("bus.leaves"),
+      t("bus.leaves_value", {
+        time: formatClock(first - p.pull_out_min),
+        pull: formatMinutes(p.pull_out_min),
+      }),
+    );
+  }
+  if (p.depot && typeof p.pull_in_min === "number" && last !== undefined) {
+    fact(
+      "returns",
+      t("bus.returns"),
+      t("bus.returns_value", {
+        time: formatClock(last + p.pull_in_min),
+        pull: formatMinutes(p.pull_in_min),
+      }),
+    );
+  }
+  if (typeof p.spread_min === "number") {
+    fact("spread", t("bus.spread"), formatMinutes(p.spread_min));
+  }
+  if (typeof p.drive_min === "number") {
+    fact("drive", t("bus.drive"), t("bus.drive_value", { time: formatMinutes(p.drive_min) }));
+  }
+  return facts.length ? h("dl", { class: "bus-facts", "data-testid": "bus-facts" }, facts) : null;
+}
+
+/** The bus over the week: its trips (rows) by day (columns). A mark where this bus drives the
+ * trip; where another bus drives it that day, that bus's id, and the row is flagged. */
+function weekGrid(busId, result, days) {
+  const { rows, runs } = busWeek(result, busId, days);
+  if (!rows.length) return null;
+  const moving = rows.filter((r) => r.moves).length;
+  const cell = (c) => {
+    if (c.state === "here") {
+      const words = t("week.on_bus");
+      return h("td", { class: "wk here", title: words }, h("span", { "aria-label": words }, "●"));
+    }
+    if (c.state === "other") {
+      return h("td", { class: "wk other", title: t("week.other_bus", { bus: c.bus }) }, c.bus);
+    }
+    if (c.state === "unassigned") {
+      return h("td", { class: "wk unassigned", title: t("week.unassigned") }, "!");
+    }
+    return h("td", { class: "wk off", title: t("week.not_run") }, "");
+  };
+  return h(
+    "section",
+    { class: "bus-week", "aria-labelledby": "week-title", "data-testid": "bus-week" },
+    h("h3", { id: "week-title" }, t("week.title", { bus: busId })),
+    h(
+      "p",
+      { class: "muted" },
+      moving
+        ? t("week.summary_moves", { count: moving, total: rows.length })
+        : t("week.summary_same", { count: rows.length }),
+      " ",
+      t("week.help"),
+    ),
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "data week-grid" },
+        h("caption", { class: "visually-hidden" }, t("week.caption", { bus: busId })),
+        h(
+          "thead",
+          {},
+          h(
+            "tr",
+            {},
+            h("th", { scope: "col" }, t("week.col_trip")),
+            h("th", { scope: "col", class: "num" }, t("week.col_time")),
+            days.map((d) =>
+              h("th", { scope: "col", class: runs.has(d) ? "day" : "day idle" }, shortDayName(d)),
+            ),
+            h("th", { scope: "col" }, t("week.col_note")),
+          ),
+        ),
+        h(
+          "tbody",
+          {},
+          rows.map((r) =>
+            h(
+              "tr",
+              { class: r.moves ? "moves" : "", "data-trip": r.id },
+              h("th", { scope: "row" }, r.id),
+              h("td", { class: "num" }, formatClock(r.start)),
+              r.cells.map(cell),
+              h(
+                "td",
+                {},
+                r.moves ? h("span", { class: "badge badge-bad" }, t("week.moves")) : "",
+              ),
+            ),
+          ),
+        ),
+      ),
+    ),
+  );
 }
 
 function tripTable(bus) {
@@ -104,7 +243,7 @@ function meta(name) {
   return node ? node.content : "";
 }
 
-function drawMap(box, note, bus) {
+function drawMap(box, note, bus, depots) {
   const L = window.L;
   if (!L) {
     box.classList.add("plain");
@@ -175,10 +314,67 @@ function drawMap(box, note, bus) {
     }).addTo(map);
     previousEnd = line[line.length - 1];
   });
-  if (bounds.length) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
+  const labelled = drawDepots(L, map, bus, depots, bounds);
+  // Depot names are written to the right of their mark: room for them on that side.
+  const padding = { paddingTopLeft: [24, 24], paddingBottomRight: [labelled ? 110 : 24, 24] };
+  if (bounds.length) map.fitBounds(bounds, { ...padding, maxZoom: 16 });
   else {
     map.setView([0, 0], 1);
     note.textContent = t("map.no_points");
   }
   return map;
+}
+
+/** Every depot with coordinates as a labelled square; the bus's own depot stands out, with its
+ * pull-out to the first stop and its pull-in from the last one drawn as dotted lines. */
+function drawDepots(L, map, bus, depots, bounds) {
+  const plan = bus.plan || {};
+  const placed = (d) => d && Number.isFinite(d.lat) && Number.isFinite(d.lon);
+  let drawn = 0;
+  for (const depot of depots.values()) {
+    if (!placed(depot)) continue;
+    const own = depot.id === plan.depot;
+    const label = document.createElement("span");
+    label.textContent = depot.name || depot.id;
+    const icon = L.divIcon({
+      className: own ? "depot-marker own" : "depot-marker",
+      html: label.outerHTML,
+      iconSize: null,
+      iconAnchor: [8, 8],
+    });
+    const title = t("map.depot", { name: depot.name || depot.id });
+    L.marker([depot.lat, depot.lon], { icon, keyboard: false, title }).addTo(map);
+    bounds.push([depot.lat, depot.lon]);
+    drawn += 1;
+  }
+  const home = depots.get(plan.depot);
+  if (!placed(home) || !bus.legs.length) return drawn > 0;
+  const start = tripPoints(bus.legs[0].trip)[0];
+  const lastPoints = tripPoints(bus.legs[bus.legs.length - 1].trip);
+  const end = lastPoints[lastPoints.length - 1];
+  const style = { color: "#1c2430", weight: 3, dashArray: "2 6", opacity: 0.9 };
+  if (start) {
+    const time = formatMinutes(plan.pull_out_min || 0);
+    L.polyline(
+      [
+        [home.lat, home.lon],
+        [start.lat, start.lon],
+      ],
+      { ...style, className: "pull pull-out" },
+    )
+      .bindTooltip(t("map.pull_out", { trip: bus.legs[0].id, time }))
+      .addTo(map);
+  }
+  if (end) {
+    L.polyline(
+      [
+        [end.lat, end.lon],
+        [home.lat, home.lon],
+      ],
+      { ...style, className: "pull pull-in" },
+    )
+      .bindTooltip(t("map.pull_in", { time: formatMinutes(plan.pull_in_min || 0) }))
+      .addTo(map);
+  }
+  return drawn > 0;
 }

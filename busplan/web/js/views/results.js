@@ -4,10 +4,10 @@
 import { exportUrl } from "../api.js";
 import { announce, clear, h } from "../dom.js";
 import { DAYS, dayInText, dayName, formatDateTime, formatMinutes, formatNumber } from "../format.js";
-import { lang, t } from "../i18n.js";
+import { has, lang, t } from "../i18n.js";
 import { unassignedWords } from "../words.js";
 import { renderBusDetail } from "./busdetail.js";
-import { bufferOf, dayBuses, tripIndex } from "./plan.js";
+import { bufferOf, dayBuses, depotIndex, fleetSize, tripIndex } from "./plan.js";
 import { legend, renderTimeline } from "./timeline.js";
 
 export function showResults(view, { job, problem, result }) {
@@ -16,6 +16,8 @@ export function showResults(view, { job, problem, result }) {
   );
   const trips = tripIndex(problem);
   const buffer = bufferOf(problem);
+  const depots = depotIndex(problem);
+  const fleet = fleetSize(problem);
   let day = days[0];
   let selected = null;
   let detail = null;
@@ -66,6 +68,7 @@ export function showResults(view, { job, problem, result }) {
       downloads(job.job_id, result),
     ),
     weekLine(result),
+    missingList(result),
     dayPicker,
     figures,
     h(
@@ -82,7 +85,7 @@ export function showResults(view, { job, problem, result }) {
   function paint() {
     const plan = result.days[day];
     const buses = dayBuses(plan, trips, buffer);
-    clear(figures, ...headline(plan.stats || {}, buses));
+    clear(figures, ...headline(plan.stats || {}, buses), ...fleetFigures(plan, fleet, result.stats));
     timelineTitle.textContent = t("results.buses_on", { count: buses.length, day: dayInText(day) });
     clear(timelineBox, renderTimeline(buses, { selected, onSelect: (id) => select(id, buses) }));
     clear(unassigned, unassignedList(plan.unassigned || [], trips));
@@ -114,7 +117,7 @@ export function showResults(view, { job, problem, result }) {
       clear(detailBox);
       return;
     }
-    detail = renderBusDetail(bus, { dayLabel: dayInText(day) });
+    detail = renderBusDetail(bus, { dayLabel: dayInText(day), depots, result, days });
     clear(detailBox, detail.element);
     detail.mount();
   }
@@ -149,15 +152,112 @@ function weekLine(result) {
   );
 }
 
-function headline(stats, buses) {
-  const card = (label, value, detail, testid) =>
-    h(
-      "div",
-      { class: "figure", "data-testid": testid },
-      h("p", { class: "figure-label" }, label),
-      h("p", { class: "figure-value" }, value),
-      h("p", { class: "figure-detail" }, detail),
+function card(label, value, detail, testid) {
+  return h(
+    "div",
+    { class: "figure", "data-testid": testid },
+    h("p", { class: "figure-label" }, label),
+    h("p", { class: "figure-value" }, value),
+    h("p", { class: "figure-detail" }, detail),
+  );
+}
+
+/** Version 2 figures of a day: depot drives, vehicles of the fleet in use, trips left out and
+ * the rules that left them out. Only those the plan states. */
+function fleetFigures(plan, fleet, week = {}) {
+  const stats = plan.stats || {};
+  const out = [];
+  if (week && typeof week.stability === "number") {
+    out.push(
+      card(
+        t("figure.stability"),
+        t("figure.percent", { value: formatNumber(Math.round(week.stability * 1000) / 10) }),
+        t("figure.stability_detail"),
+        "figure-stability",
+      ),
     );
+  }
+  if (typeof stats.pull_min === "number") {
+    out.push(
+      card(t("figure.pull"), formatMinutes(stats.pull_min), t("figure.pull_detail"), "figure-pull"),
+    );
+  }
+  if (stats.fleet_used && typeof stats.fleet_used === "object") {
+    const used = Object.values(stats.fleet_used).reduce((a, b) => a + (Number(b) || 0), 0);
+    out.push(
+      card(
+        t("figure.fleet"),
+        formatNumber(used),
+        fleet === null
+          ? t("figure.fleet_entries", { count: Object.keys(stats.fleet_used).length })
+          : t("figure.fleet_detail", { total: fleet }),
+        "figure-fleet",
+      ),
+    );
+  }
+  const left = plan.unassigned || [];
+  if (typeof stats.unassigned === "number" || left.length) {
+    const rules = new Map();
+    for (const u of left) {
+      const rule = u.rule && has(`unassigned.rule.${u.rule}`) ? u.rule : "";
+      rules.set(rule, (rules.get(rule) || 0) + 1);
+    }
+    const detail = left.length
+      ? [...rules.entries()]
+          .map(([rule, count]) =>
+            t("figure.unassigned_rule", {
+              count,
+              rule: rule ? t(`unassigned.rule.${rule}`) : t("figure.unassigned_other"),
+            }),
+          )
+          .join("; ")
+      : t("figure.unassigned_none");
+    out.push(
+      card(t("figure.unassigned"), formatNumber(left.length), detail, "figure-unassigned"),
+    );
+  }
+  return out;
+}
+
+// "OP2 needs 3 more vehicle(s) of 55 seats at D2 on X" (see core/week.py).
+const MISSING =
+  /^(.+?) needs (\d+) more vehicle\(s\) of (\d+)(?: to ([\d.]+|inf))? seats at (.+) on (\S+)$/;
+
+/** The solver's sentences about vehicles the fleet lacks, in the page's language. */
+function missingList(result) {
+  const missing = result.extra && result.extra.missing;
+  if (!Array.isArray(missing) || !missing.length) return null;
+  return h(
+    "div",
+    { class: "alert", role: "note", "data-testid": "missing" },
+    h("p", { class: "alert-title" }, t("results.missing_title")),
+    h(
+      "ul",
+      {},
+      missing.map((sentence) => {
+        const m = MISSING.exec(sentence);
+        if (!m) return h("li", {}, sentence);
+        const [, operator, count, low, high, depots, day] = m;
+        const seats = high
+          ? t("results.seats_range", { min: low, max: high === "inf" ? "∞" : high })
+          : low;
+        return h(
+          "li",
+          {},
+          t("results.missing", {
+            operator,
+            count: Number(count),
+            seats,
+            depots: depots.replaceAll("/", ", "),
+            day: dayInText(day),
+          }),
+        );
+      }),
+    ),
+  );
+}
+
+function headline(stats, buses) {
   const count = stats.buses ?? buses.length;
   const bound = stats.lower_bound;
   const gap = typeof bound === "number" ? count - bound : null;
@@ -167,7 +267,9 @@ function headline(stats, buses) {
       t("figure.buses"),
       formatNumber(count),
       typeof bound === "number"
-        ? gap === 0
+        ? gap < 0
+          ? t("figure.bound_unassigned", { bound })
+          : gap === 0
           ? t("figure.bound_met", { bound })
           : t("figure.bound_above", { bound, count: gap })
         : t("figure.no_bound"),
@@ -176,7 +278,9 @@ function headline(stats, buses) {
     card(
       t("figure.deadhead"),
       formatMinutes(stats.deadhead_min ?? 0),
-      t("figure.deadhead_detail"),
+      typeof stats.pull_min === "number"
+        ? t("figure.deadhead_detail_depots")
+        : t("figure.deadhead_detail"),
       "figure-deadhead",
     ),
     card(
