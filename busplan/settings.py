@@ -40,8 +40,10 @@ class Settings(BaseSettings):
     """Hard limit in seconds on one job run; the worker process is killed past it."""
     worker_processes: int = Field(default=2, ge=1)
     """Jobs that run at the same time, each in its own worker process."""
-    solver_threads: int = Field(default=2, ge=1)
-    """Search threads the solver may use inside one worker process."""
+    solver_threads: int = Field(default=1, ge=1)
+    """Search threads the solver may use inside one worker process. One, as `busplan
+    optimize` uses: on this 2-core machine two threads made a job 6-10x slower for the same
+    plan (230 trips: 5.2 s with one, 59 s with two; see benchmarks/results.md)."""
     cancel_grace_seconds: float = Field(default=1.5, gt=0)
     """How long a cancelled job may take to stop by itself before its process is terminated."""
 

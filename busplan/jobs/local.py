@@ -82,7 +82,9 @@ class LocalRunner:
 
     def start(self, sink: EventSink) -> None:
         self._sink = sink
-        self._context.set_forkserver_preload(["busplan.jobs.worker"])
+        # "__main__" too: a job process would otherwise import the program's main module
+        # again (the `busplan` script imports every subcommand), about half a second a job.
+        self._context.set_forkserver_preload(["__main__", "busplan.jobs.worker"])
         self._thread = threading.Thread(target=self._pump, name="busplan-runner", daemon=True)
         self._thread.start()
 
