@@ -14,7 +14,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from busplan.io.problem_json import ProblemError
-from busplan.jobs.service import DATABASE_UNAVAILABLE, IdempotencyConflict
+from busplan.jobs.commands import IdempotencyConflict
+from busplan.jobs.log import DATABASE_UNAVAILABLE
+from busplan.routing import RoutingError
 from busplan.store.states import InvalidTransition, JobNotFound
 
 PROBLEM_JSON = "application/problem+json"
@@ -84,6 +86,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(JobNotFound, _not_found)
     app.add_exception_handler(InvalidTransition, _conflict)
     app.add_exception_handler(IdempotencyConflict, _idempotency)
+    app.add_exception_handler(RoutingError, _travel_times)
     for unavailable in DATABASE_UNAVAILABLE:
         app.add_exception_handler(unavailable, _database_unavailable)
 
@@ -148,6 +151,11 @@ async def _conflict(request: Request, exc: Exception) -> JSONResponse:
 async def _idempotency(request: Request, exc: Exception) -> JSONResponse:
     detail = "this Idempotency-Key was already used for a different request"
     return problem_response(request, 422, "IDEMPOTENCY_KEY_REUSED", detail)
+
+
+async def _travel_times(request: Request, exc: Exception) -> JSONResponse:
+    """OSRM unreachable (without fallback) or refusing the problem's locations."""
+    return problem_response(request, 503, "TRAVEL_TIMES_UNAVAILABLE", str(exc))
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

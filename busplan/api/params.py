@@ -1,17 +1,16 @@
-"""Request options to solver parameters, checked against the service's limits."""
+"""Request options to job parameters, checked against the service's limits."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from busplan.api.errors import ApiError
 from busplan.api.schemas import OptimizeRequest
 from busplan.core import DAYS
-from busplan.settings import Settings
+from busplan.jobs.record import JobParams
+from busplan.settings import ServiceSettings
 
 
-def job_params(request: OptimizeRequest, settings: Settings, *, limit: float) -> dict[str, Any]:
-    """The stored parameters of a job; 422 with field paths if an option is out of range."""
+def job_params(request: OptimizeRequest, settings: ServiceSettings, *, limit: float) -> JobParams:
+    """The parameters of a job; 422 with field paths if an option is out of range."""
     errors = []
     time_limit = request.time_limit or min(settings.default_time_limit, limit)
     if time_limit > limit:
@@ -23,9 +22,9 @@ def job_params(request: OptimizeRequest, settings: Settings, *, limit: float) ->
         raise ApiError(
             422, "INVALID_REQUEST", "the request is not valid; see errors", errors=errors
         )
-    return {
-        "time_limit": time_limit,
-        "seed": request.seed,
-        "days": request.days or None,
-        "workers": settings.solver_threads,
-    }
+    return JobParams(
+        time_limit=time_limit,
+        seed=request.seed,
+        days=tuple(request.days) if request.days else None,
+        workers=settings.solver_threads,
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from busplan.api.errors import ApiError
-from busplan.jobs.service import JobService
+from busplan.jobs.log import JobLog
 
 
 def check_size(problem: dict[str, Any], max_trips: int) -> None:
@@ -20,9 +20,9 @@ def check_size(problem: dict[str, Any], max_trips: int) -> None:
         )
 
 
-def check_queue(service: JobService, tenant: str, max_queued: int) -> None:
+def check_queue(job_log: JobLog, tenant: str, max_queued: int) -> None:
     """429 while the tenant already has `max_queued` jobs waiting for a worker."""
-    if service.queued(tenant) >= max_queued:
+    if job_log.queued(tenant) >= max_queued:
         raise ApiError(
             429,
             "TOO_MANY_QUEUED_JOBS",

@@ -1,4 +1,4 @@
-"""Request and response bodies, one model per direction, mapped from store rows at the edge."""
+"""Request and response bodies, one model per direction, mapped from job records at the edge."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from busplan.store.models import Job
+from busplan.jobs.record import JobRecord
 
 
 class OptimizeRequest(BaseModel):
@@ -45,7 +45,7 @@ class JobView(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, job: Job) -> JobView:
+    def of(cls, job: JobRecord) -> JobView:
         return cls(
             job_id=job.id,
             status=job.state,
@@ -59,7 +59,7 @@ class JobView(BaseModel):
             task_id=job.task_id,
             attempts=job.attempts,
             last_seq=job.last_seq,
-            params=job.params,
+            params=job.params.to_dict(),
             created_at=job.created_at,
             started_at=job.started_at,
             finished_at=job.finished_at,

@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.celery_app import task_id_for
-from busplan.jobs.events import ErrorCode, RunnerEvent
-from busplan.jobs.runner import EventSink
+from busplan.jobs.events import RunEvent
+from busplan.jobs.executor import EventSink
+from busplan.jobs.supervise import lost
 from busplan.store import leases
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def _run_again(
         return 0
     log.warning("job %s lost its worker; run %d in %g s", lapse.job_id, run + 1, countdown)
     sink(
-        RunnerEvent(
+        RunEvent(
             "progress",
             lapse.job_id,
             task_id,
@@ -114,15 +115,6 @@ def _fail(
     if not won:
         return 0
     log.error("job %s lost its worker on run %d; no runs left", lapse.job_id, run)
-    sink(
-        RunnerEvent(
-            "failed",
-            lapse.job_id,
-            lapse.owner or "",
-            time.time(),
-            message=f"worker_lost: the worker running this job stopped answering for "
-            f"{policy.lease:g} s (run {run} of {len(policy.backoff) + 1})",
-            data={"error_code": ErrorCode.WORKER_LOST},
-        )
-    )
+    how = f"the worker running this job stopped answering for {policy.lease:g} s"
+    sink(lost(lapse.job_id, lapse.owner or "", f"{how} (run {run} of {len(policy.backoff) + 1})"))
     return 1

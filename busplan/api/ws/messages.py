@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from busplan.jobs.events import ErrorCode
-from busplan.jobs.service import JobUpdate
-from busplan.store.models import Job
+from busplan.jobs.log import JobUpdate
+from busplan.jobs.record import JobRecord
 
 
 def utc_timestamp(at: datetime | None = None) -> str:
@@ -103,7 +103,7 @@ def build_pong_message() -> dict[str, Any]:
     return {"type": "pong", "timestamp": utc_timestamp()}
 
 
-def status_of(job: Job) -> dict[str, Any]:
+def status_of(job: JobRecord) -> dict[str, Any]:
     return build_status_message(
         job.id,
         job.state,
@@ -132,17 +132,3 @@ def message_for(update: JobUpdate) -> dict[str, Any]:
         )
     code = str(update.data.get("error_code", ErrorCode.OPTIMIZATION_FAILED))
     return build_error_message(update.job_id, code, update.message, seq=update.seq, at=update.at)
-
-
-def final_message(job: Job) -> dict[str, Any] | None:
-    """The completed or error message of a finished job (None while it is not finished)."""
-    if job.state == "completed":
-        return build_completed_message(
-            job.id, job.result or {}, seq=job.last_seq, at=job.finished_at
-        )
-    if job.state in ("failed", "cancelled"):
-        code = job.error_code or ErrorCode.OPTIMIZATION_FAILED
-        return build_error_message(
-            job.id, code, job.error or job.message, seq=job.last_seq, at=job.finished_at
-        )
-    return None
