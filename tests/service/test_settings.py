@@ -1,4 +1,4 @@
-"""Service settings from the environment: feature flags and refusals of inconsistent configurations."""
+"""Settings from the environment: feature flags and refusals of inconsistent configurations."""
 
 from __future__ import annotations
 
