@@ -46,25 +46,10 @@ class JobView(BaseModel):
 
     @classmethod
     def of(cls, job: JobRecord) -> JobView:
-        return cls(
-            job_id=job.id,
-            status=job.state,
-            name=job.name,
-            trips=job.trips,
-            phase=job.phase,
-            progress=job.progress,
-            message=job.message,
-            error_code=job.error_code,
-            error=job.error,
-            task_id=job.task_id,
-            attempts=job.attempts,
-            last_seq=job.last_seq,
-            params=job.params.to_dict(),
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            updated_at=job.updated_at,
-        )
+        own: dict[str, Any] = {"job_id": job.id, "status": job.state}
+        own["params"] = job.params.to_dict()
+        same = {name: getattr(job, name) for name in cls.model_fields if name not in own}
+        return cls(**same, **own)
 
 
 class JobPage(BaseModel):

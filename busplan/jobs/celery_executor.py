@@ -13,13 +13,12 @@ import logging
 import threading
 import time
 
-import redis
 from sqlalchemy.exc import SQLAlchemyError
 
 from busplan.jobs.celery_app import TASK_NAME, BusplanCelery, job_of_task, make_celery, task_id_for
 from busplan.jobs.executor import EventSink, JobSpec, TaskInfo, TaskState
 from busplan.jobs.reaper import RetryPolicy, reap
-from busplan.jobs.redis_names import Keys, connect, request_cancel
+from busplan.jobs.redis_names import Keys, connect, request_cancel, unreachable
 from busplan.jobs.supervise import Supervisor
 from busplan.settings import ServiceSettings
 from busplan.store import leases, make_engine, session_factory
@@ -28,16 +27,6 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 0.25
 BROKER_CHECK_SECONDS = 2.0
-
-_STATES = {
-    "PENDING": TaskState.PENDING,
-    "RECEIVED": TaskState.PENDING,
-    "RETRY": TaskState.PENDING,
-    "STARTED": TaskState.STARTED,
-    "SUCCESS": TaskState.SUCCESS,
-    "FAILURE": TaskState.FAILURE,
-    "REVOKED": TaskState.REVOKED,
-}
 
 
 class _Task:
@@ -130,7 +119,8 @@ class CeleryExecutor:
         except Exception as exc:  # the result backend is Redis: it may be away
             log.debug("no task state for %s: %s", task_id, exc)
             return None
-        return TaskInfo(task_id, _STATES.get(str(state), TaskState.PENDING))
+        # RECEIVED and RETRY are waiting too
+        return TaskInfo(task_id, TaskState.__members__.get(str(state), TaskState.PENDING))
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
@@ -180,14 +170,10 @@ class CeleryExecutor:
         if time.monotonic() - self._broker_checked < BROKER_CHECK_SECONDS:
             return
         self._broker_checked = time.monotonic()
-        try:
-            self.redis.ping()
-        except redis.RedisError:
-            if self._broker_ok:
-                log.warning("Redis is unreachable; new jobs wait in the database")
-            self._broker_ok = False
-            return
-        self._broker_ok = True
+        problem = unreachable(self.redis)
+        if problem is not None and self._broker_ok:
+            log.warning("Redis is unreachable (%s); new jobs wait in the database", problem)
+        self._broker_ok = problem is None
 
     def _resend(self) -> None:
         if not self._broker_ok:

@@ -14,7 +14,6 @@ import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import redis
@@ -25,7 +24,7 @@ from busplan.jobs.celery_app import time_limits
 from busplan.jobs.events import TERMINAL_KINDS, EventKind, RunEvent
 from busplan.jobs.executor import JobSpec
 from busplan.jobs.feed import RedisFeed
-from busplan.jobs.log import JobLog
+from busplan.jobs.log import JobLog, now
 from busplan.jobs.record import JobParams
 from busplan.jobs.redis_names import Keys, cancel_requested, connect
 from busplan.jobs.supervise import Supervisor
@@ -38,7 +37,6 @@ from busplan.store.models import Job
 log = logging.getLogger(__name__)
 
 WATCH_SECONDS = 0.2
-RECORD_ATTEMPTS = 3
 REDIS_RETRY_SECONDS = 5.0
 
 
@@ -59,12 +57,8 @@ class WorkerContext:
     @classmethod
     def build(cls, settings: ServiceSettings) -> WorkerContext:
         assert settings.redis_url is not None
-        engine = make_engine(
-            settings.store_url,
-            pool_size=2,
-            max_overflow=2,
-            pool_recycle=settings.database_pool_recycle,
-        )
+        recycle = settings.database_pool_recycle
+        engine = make_engine(settings.store_url, pool_size=2, max_overflow=2, pool_recycle=recycle)
         sessions = session_factory(engine)
         client = connect(settings.redis_url)
         keys = Keys(settings.redis_key_prefix)
@@ -82,10 +76,6 @@ def context_for(settings: ServiceSettings) -> WorkerContext:
     if pid not in _contexts:
         _contexts[pid] = WorkerContext.build(settings)
     return _contexts[pid]
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def run_delivery(ctx: WorkerContext, job_id: str, task_id: str) -> str:
@@ -143,17 +133,12 @@ class StoreOutbox:
             return  # the claim has already moved the job to `running`
         event = RunEvent(kind, self._job_id, self._task_id, time.time(), **fields)
         event = self._supervisor.verdict(event)
-        attempts = RECORD_ATTEMPTS if kind in TERMINAL_KINDS else 1
-        for attempt in range(attempts):
-            try:
-                self._ctx.log.record(event)
-                return
-            except SQLAlchemyError as exc:
-                log.warning("could not store %s of job %s: %s", kind, self._job_id, exc)
-                if attempt + 1 < attempts:
-                    time.sleep(1.0)
-        if kind in TERMINAL_KINDS:
-            log.error("the outcome of job %s is not stored; its claim will lapse", self._job_id)
+        try:
+            self._ctx.log.record(event)  # retries a start or an end while the database is away
+        except SQLAlchemyError as exc:
+            log.warning("could not store %s of job %s: %s", kind, self._job_id, exc)
+            if kind in TERMINAL_KINDS:
+                log.error("the outcome of job %s is not stored; its claim lapses", self._job_id)
 
 
 class Watch:

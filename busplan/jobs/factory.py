@@ -11,12 +11,10 @@ from __future__ import annotations
 import logging
 from typing import TypeVar
 
-import redis
-
 from busplan.jobs.executor import Executor
 from busplan.jobs.feed import EventFeed, LocalFeed, RedisFeed
 from busplan.jobs.local import LocalExecutor
-from busplan.jobs.redis_names import Keys
+from busplan.jobs.redis_names import Keys, connect, unreachable
 from busplan.jobs.throttle import ThrottleParams
 from busplan.settings import ServiceSettings
 
@@ -35,7 +33,9 @@ class FallbackLocalExecutor(LocalExecutor):
 
 def build_executor(settings: ServiceSettings) -> Executor:
     if settings.celery_enabled and settings.redis_url:
-        problem = _redis_problem(settings.redis_url)
+        client = connect(settings.redis_url)
+        problem = unreachable(client)
+        client.close()
         if problem is None:
             from busplan.jobs.celery_executor import CeleryExecutor  # Celery only when used
 
@@ -65,14 +65,3 @@ def _local(settings: ServiceSettings, kind: type[L]) -> L:
         ),
         routing=settings.routing(),
     )
-
-
-def _redis_problem(url: str) -> str | None:
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        return f"{type(exc).__name__}: {exc}"
-    finally:
-        client.close()
-    return None

@@ -17,6 +17,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -58,26 +59,13 @@ class LocalFeed:
 
 
 def encode(update: JobUpdate) -> str:
-    return json.dumps(
-        {
-            "job_id": update.job_id,
-            "seq": update.seq,
-            "kind": update.kind,
-            "phase": update.phase,
-            "progress": update.progress,
-            "message": update.message,
-            "at": update.at.isoformat(),
-            "data": update.data,
-            "seconds": update.seconds,
-        }
-    )
+    """JSON of an update, without its result (results are read from the store)."""
+    return json.dumps(asdict(update) | {"at": update.at.isoformat(), "result": None})
 
 
 def decode(text: str | bytes) -> JobUpdate:
     d: dict[str, Any] = json.loads(text)
-    return JobUpdate(d["job_id"], int(d["seq"]), d["kind"], d["phase"], float(d["progress"]),
-                     d["message"], datetime.fromisoformat(d["at"]), d.get("data") or {}, None,
-                     d.get("seconds"))  # fmt: skip
+    return JobUpdate(**d | {"at": datetime.fromisoformat(d["at"]), "data": d.get("data") or {}})
 
 
 class RedisFeed:

@@ -146,32 +146,11 @@ class JobLog:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def create(
-        self,
-        *,
-        job_id: str,
-        problem: dict[str, Any],
-        params: JobParams,
-        trips: int,
-        name: str,
-        tenant: str,
-        idempotency_key: str | None,
-        request_hash: str,
-    ) -> JobRecord:
-        """Store a new queued job (IntegrityError if its idempotency key is taken)."""
+    def create(self, *, params: JobParams, **fields: Any) -> JobRecord:
+        """Store a new queued job (IntegrityError if its idempotency key is taken); `fields`
+        are those of `repository.create_job`."""
         with self.sessions.begin() as session:
-            job = repo.create_job(
-                session=session,
-                job_id=job_id,
-                problem=problem,
-                params=params.to_dict(),
-                trips=trips,
-                name=name,
-                now=now(),
-                tenant=tenant,
-                idempotency_key=idempotency_key,
-                request_hash=request_hash,
-            )
+            job = repo.create_job(session=session, params=params.to_dict(), now=now(), **fields)
             return record_of(job)
 
     def assign_task(self, job_id: str, task_id: str) -> None:

@@ -8,7 +8,7 @@ untyped dicts, and a record can cross threads and processes safely.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -83,25 +83,6 @@ class JobRecord:
 
 
 def record_of(job: Job) -> JobRecord:
-    return JobRecord(
-        id=job.id,
-        state=JobState(job.state),
-        tenant=job.tenant,
-        name=job.name,
-        trips=job.trips,
-        problem=job.problem,
-        params=JobParams.of(job.params),
-        task_id=job.task_id,
-        attempts=job.attempts,
-        phase=job.phase,
-        progress=job.progress,
-        message=job.message,
-        last_seq=job.last_seq,
-        result=job.result,
-        error_code=job.error_code,
-        error=job.error,
-        created_at=job.created_at,
-        started_at=job.started_at,
-        finished_at=job.finished_at,
-        updated_at=job.updated_at,
-    )
+    """The one conversion from a store row (its parameters included)."""
+    values = {f.name: getattr(job, f.name) for f in fields(JobRecord)}
+    return JobRecord(**values | {"state": JobState(job.state), "params": JobParams.of(job.params)})

@@ -37,6 +37,15 @@ def connect(url: str) -> redis.Redis:
     )
 
 
+def unreachable(client: redis.Redis) -> str | None:
+    """Why Redis does not answer a ping, or None when it does."""
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 def request_cancel(client: redis.Redis, keys: Keys, job_id: str) -> bool:
     """Raise the job's cancel flag; False if Redis is away (the database flag still holds)."""
     try:

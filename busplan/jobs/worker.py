@@ -23,8 +23,8 @@ from busplan.jobs.documents import read_problem
 from busplan.jobs.events import ErrorCode, EventKind, RunEvent
 from busplan.jobs.executor import JobSpec
 from busplan.jobs.throttle import ProgressThrottle, ThrottleParams
-from busplan.jobs.travel import solve_with_travel
 from busplan.routing import RoutingConfig, RoutingError
+from busplan.routing.solving import solve_with_travel
 
 PARENT_POLL_SECONDS = 0.5
 

@@ -9,12 +9,11 @@ from fastapi import APIRouter, Depends, Header, Response, status
 from busplan.api.auth import TenantDep, current_tenant
 from busplan.api.deps import JobsDep, SettingsDep
 from busplan.api.errors import ApiError
-from busplan.api.params import job_params
-from busplan.api.quotas import check_queue, check_size
+from busplan.api.params import check_queue, check_size, job_params
 from busplan.api.schemas import JobAccepted, OptimizeRequest, SyncResult
 from busplan.io.solution_json import solution_to_dict
 from busplan.jobs.documents import read_problem
-from busplan.jobs.travel import solve_with_travel
+from busplan.routing.solving import solve_with_travel
 
 router = APIRouter(tags=["optimize"])
 

@@ -1,4 +1,5 @@
-"""Solving a job with the service's travel times, by the rule `busplan optimize` follows.
+"""Solving with configured travel times, by the rule `busplan optimize` follows (for jobs and
+`POST /optimize`).
 
 The problem's own matrix, else OSRM when the settings name a server (cache first, fallback only
 when allowed), else the built-in estimate (`busplan.routing.prepare`). Road times are fetched
@@ -16,7 +17,9 @@ from numpy.typing import NDArray
 
 from busplan.core import Problem, Solution, SolveParams, solve
 from busplan.core.progress import ProgressCallback
-from busplan.routing import Prepared, RoutingConfig, TravelReport, prepare
+from busplan.routing.config import RoutingConfig
+from busplan.routing.provider import Prepared, prepare
+from busplan.routing.report import TravelReport
 
 
 class RoadTravel:
