@@ -60,8 +60,9 @@ class ServiceSettings(BaseSettings):
     """Jobs that run at the same time, each in its own worker process."""
     solver_threads: int = Field(default=1, ge=1)
     """Search threads the solver may use inside one worker process. One, as `busplan
-    optimize` uses: on this 2-core machine two threads made a job 6-10x slower for the same
-    plan (230 trips: 5.2 s with one, 59 s with two; see benchmarks/results.md)."""
+    optimize` uses: on a 2-core machine two threads made a job 6.6-11.5x slower than the CLI
+    for the same plan (the 230-trip example: CLI 5.1 s, job 4.6 s with one thread, 58.8 s
+    with two; 120 trips: 6.4, 5.8 and 41.8 s; benchmarks/results.md, "Job against CLI")."""
     cancel_grace_seconds: float = Field(default=1.5, gt=0)
     """How long a cancelled job may take to stop by itself before its process is terminated."""
 
