@@ -78,7 +78,7 @@ def context_for(settings: ServiceSettings) -> WorkerContext:
     return _contexts[pid]
 
 
-def run_delivery(ctx: WorkerContext, job_id: str, task_id: str) -> str:
+def run_delivery(ctx: WorkerContext, job_id: str, task_id: str, started: float) -> str:
     """Run the job if this delivery wins its claim; returns what happened, for the logs."""
     try:
         with ctx.sessions.begin() as session:
@@ -95,14 +95,14 @@ def run_delivery(ctx: WorkerContext, job_id: str, task_id: str) -> str:
         log.info("task %s skips job %s: it is %s", task_id, job_id, claim.state or "unknown")
         return f"skipped: job is {claim.state or 'unknown'}"
     log.info("task %s claimed job %s", task_id, job_id)
-    run_claimed(ctx, claim.job, task_id)
+    run_claimed(ctx, claim.job, task_id, started)
     return "ran"
 
 
-def run_claimed(ctx: WorkerContext, job: Job, task_id: str) -> None:
+def run_claimed(ctx: WorkerContext, job: Job, task_id: str, started: float) -> None:
     s = ctx.settings
     spec = JobSpec(job.id, job.problem, JobParams.of(job.params))
-    watch = Watch(ctx, job.id, task_id)
+    watch = Watch(ctx, job.id, task_id, started)
     watch.start()
     try:
         throttle = ThrottleParams(s.progress_step, s.progress_interval, s.progress_min_interval)
@@ -145,7 +145,7 @@ class Watch:
     """The cancel flag the solver polls: set on request, on a lost claim, or by the
     supervision policy when the run reaches its time limit; never cleared."""
 
-    def __init__(self, ctx: WorkerContext, job_id: str, task_id: str) -> None:
+    def __init__(self, ctx: WorkerContext, job_id: str, task_id: str, started: float) -> None:
         self._ctx = ctx
         self._job_id = job_id
         self._task_id = task_id
@@ -159,7 +159,7 @@ class Watch:
             cancel_grace=ctx.settings.cancel_grace_seconds,
             report=lambda event: None,  # the run reports its own end, through `verdict`
         )
-        self.supervisor.watch(job_id, task_id, self)
+        self.supervisor.watch(job_id, task_id, self, started)
 
     def is_set(self) -> bool:
         return self._flag.is_set()

@@ -49,10 +49,8 @@ class _Task:
     exit_code: int | None = None
     signals: int = 0
 
-    # -- supervise.Handle ------------------------------------------------------------------
-
     def terminate(self) -> None:
-        """SIGTERM first, SIGKILL when asked again."""
+        """SIGTERM first, SIGKILL when asked again (`supervise.Handle`, with the two below)."""
         if self.process is not None and self.process.is_alive():
             (self.process.kill if self.signals else self.process.terminate)()
             self.signals += 1

@@ -35,8 +35,8 @@ class Handle(Protocol):
 
 
 def failure(job_id: str, task_id: str, code: str, message: str) -> RunEvent:
-    return RunEvent("failed", job_id, task_id, time.time(), message=message,
-                    data={"error_code": code})  # fmt: skip
+    data = {"error_code": code}
+    return RunEvent("failed", job_id, task_id, time.time(), message=message, data=data)
 
 
 def out_of_time(job_id: str, task_id: str, limit: float) -> RunEvent:
@@ -81,9 +81,10 @@ class Supervisor:
         self._runs: dict[str, _Run] = {}
         self._lock = threading.Lock()
 
-    def watch(self, job_id: str, task_id: str, handle: Handle) -> None:
+    def watch(self, job_id: str, task_id: str, handle: Handle, started: float = 0.0) -> None:
+        """Supervise a run that started at `started` (the clock's time; default now)."""
         with self._lock:
-            self._runs[task_id] = _Run(job_id, task_id, handle, self._clock())
+            self._runs[task_id] = _Run(job_id, task_id, handle, started or self._clock())
 
     def cancelled(self, task_id: str) -> None:
         """The job was cancelled: its run has `cancel_grace` seconds to stop by itself."""
@@ -93,14 +94,16 @@ class Supervisor:
                 run.cancel_due = self._clock() + self.cancel_grace
 
     def verdict(self, event: RunEvent) -> RunEvent:
-        """The event to record for a run's event: a run stopped for its time limit fails
-        `TIME_LIMIT_EXCEEDED` whatever it said on the way out (stopped, interrupted)."""
+        """The event to record for a run's event: a run that ends unsuccessfully once past its
+        time limit fails `TIME_LIMIT_EXCEEDED`, whatever it said on the way out (stopped, or
+        interrupted by a backstop such as Celery's soft limit)."""
         with self._lock:
             run = self._runs.get(event.task_id)
             if run is None or event.kind not in TERMINAL_KINDS:
                 return event
             run.done = True
-            if run.out_of_time and event.kind != "completed":
+            late = run.out_of_time or self._clock() - run.started > self.time_limit
+            if late and event.kind != "completed":
                 return out_of_time(event.job_id, event.task_id, self.stated_limit)
             return event
 
@@ -116,14 +119,12 @@ class Supervisor:
                     run.done = True
                     self._report(self._ending(run))
                 continue
-            if run.terminated is not None:
-                if now - run.terminated >= RETERMINATE_SECONDS:
-                    run.terminated = now
-                    run.handle.terminate()
-            elif run.cancel_due is not None and now >= run.cancel_due:
+            again = run.terminated is not None and now - run.terminated >= RETERMINATE_SECONDS
+            cancelled = run.terminated is None and run.cancel_due is not None
+            if again or (cancelled and now >= (run.cancel_due or now)):
                 run.terminated = now
                 run.handle.terminate()
-            elif now - run.started > self.time_limit and not run.done:
+            elif run.terminated is None and now - run.started > self.time_limit and not run.done:
                 run.out_of_time, run.terminated = True, now
                 run.handle.terminate()
 
