@@ -1,21 +1,24 @@
 """The service's one validated configuration, read from the environment (12-factor).
 
 Variable names are the field names in upper case (`DATABASE_URL`, `WS_HEARTBEAT_INTERVAL`...).
-The API, the job runners and the CLI receive a `Settings` object; nothing reads the environment
-anywhere else, so a test can build the exact configuration it needs.
+The API, the job executors and workers, and the service commands of the CLI receive one
+`ServiceSettings` object; the service reads the environment nowhere else (travel times
+included: `routing()`), so a test can build the exact configuration it needs.
 """
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Self, cast
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from busplan.routing.config import DurationSource, RoutingConfig, cache_fields
+
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 
-class Settings(BaseSettings):
+class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", frozen=True)
 
     database_url: str = "sqlite:///./busplan.db"
@@ -25,7 +28,22 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     """Broker and progress channel for the Celery runner."""
     osrm_url: str | None = None
-    """OSRM server for travel times; without it the built-in estimate is used."""
+    """OSRM server for travel times; without it the built-in estimate is used. The other
+    `OSRM_*` settings are those of docs/routing.md (`routing()` turns them into one config)."""
+    osrm_profile: str = "driving"
+    osrm_table_size: int = 100
+    osrm_concurrency: int = 4
+    osrm_connect_timeout: float = 5.0
+    osrm_timeout: float = 60.0
+    osrm_retries: int = 3
+    osrm_breaker_failures: int = 5
+    osrm_breaker_cooldown: float = 30.0
+    osrm_cache: str = ""
+    """SQLite path, `redis://...` or `none`; unset: REDIS_URL if set, else the user cache file."""
+    osrm_data_version: str = ""
+    osrm_fallback: bool = False
+    osrm_durations: str = "timetable"
+    osrm_dwell_s: int = 30
     celery_enabled: bool = False
     websocket_enabled: bool = True
 
@@ -40,8 +58,11 @@ class Settings(BaseSettings):
     """Hard limit in seconds on one job run; the worker process is killed past it."""
     worker_processes: int = Field(default=2, ge=1)
     """Jobs that run at the same time, each in its own worker process."""
-    solver_threads: int = Field(default=2, ge=1)
-    """Search threads the solver may use inside one worker process."""
+    solver_threads: int = Field(default=1, ge=1)
+    """Search threads the solver may use inside one worker process. One, as `busplan
+    optimize` uses: on a 2-core machine two threads made a job 6.6-11.5x slower than the CLI
+    for the same plan (the 230-trip example: CLI 5.1 s, job 4.6 s with one thread, 58.8 s
+    with two; 120 trips: 6.4, 5.8 and 41.8 s; benchmarks/results.md, "Job against CLI")."""
     cancel_grace_seconds: float = Field(default=1.5, gt=0)
     """How long a cancelled job may take to stop by itself before its process is terminated."""
 
@@ -114,7 +135,27 @@ class Settings(BaseSettings):
             raise ValueError("CELERY_ENABLED needs REDIS_URL")
         if self.default_time_limit > self.max_time_limit:
             raise ValueError("DEFAULT_TIME_LIMIT is above MAX_TIME_LIMIT")
+        self.routing()  # refuses bad OSRM_* values at start-up, naming the setting
         return self
+
+    def routing(self) -> RoutingConfig:
+        """Travel-time settings for jobs and `POST /optimize`, as `busplan optimize` reads them."""
+        return RoutingConfig(
+            url=self.osrm_url or None,
+            profile=self.osrm_profile,
+            table_size=self.osrm_table_size,
+            concurrency=self.osrm_concurrency,
+            connect_timeout_s=self.osrm_connect_timeout,
+            read_timeout_s=self.osrm_timeout,
+            retries=self.osrm_retries,
+            breaker_failures=self.osrm_breaker_failures,
+            breaker_cooldown_s=self.osrm_breaker_cooldown,
+            data_version=self.osrm_data_version,
+            allow_fallback=self.osrm_fallback,
+            duration_source=cast(DurationSource, self.osrm_durations),
+            dwell_s=self.osrm_dwell_s,
+            **cache_fields(self.osrm_cache, self.redis_url),
+        )
 
     @property
     def store_url(self) -> str:

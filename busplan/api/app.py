@@ -1,6 +1,6 @@
 """`create_app(settings)`: the FastAPI application; its resources live in the lifespan.
 
-Start-up migrates the database, starts the job runner, recovers jobs a previous process left
+Start-up migrates the database, starts the job executor, recovers jobs a previous process left
 behind, and starts relaying job events to WebSocket clients; shutdown undoes it in reverse.
 """
 
@@ -31,18 +31,21 @@ from busplan.api.routes import (
 )
 from busplan.api.tickets import build_ticket_book
 from busplan.api.ws import route as ws_route
-from busplan.api.ws.fanout import node_relay
 from busplan.api.ws.manager import ConnectionManager
+from busplan.api.ws.relay import Relay
 from busplan.auth.keyring import KeyRing
-from busplan.jobs.factory import build_runner
-from busplan.jobs.runner import Runner
-from busplan.jobs.service import JobService
-from busplan.settings import Settings
+from busplan.jobs.commands import JobCommands
+from busplan.jobs.executor import Executor
+from busplan.jobs.factory import build_executor, build_feed
+from busplan.jobs.log import JobLog
+from busplan.settings import ServiceSettings
 from busplan.store import make_engine, session_factory, upgrade
 
 
-def create_app(settings: Settings | None = None, *, runner: Runner | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_app(
+    settings: ServiceSettings | None = None, *, executor: Executor | None = None
+) -> FastAPI:
+    settings = settings or ServiceSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,25 +57,25 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
             pool_recycle=settings.database_pool_recycle,
         )
         await to_thread.run_sync(upgrade, engine)
-        service = JobService(
-            sessions=session_factory(engine), runner=runner or build_runner(settings)
-        )
+        job_log = JobLog(session_factory(engine))
+        jobs = JobCommands(job_log, executor or build_executor(settings))
+        feed = build_feed(settings, jobs.executor)
         manager = ConnectionManager(queue_size=settings.ws_send_queue)
-        relay = node_relay(service, manager)
-        metrics = Metrics(service, manager)
-        service.subscribe(relay.listener)
-        service.subscribe(metrics.on_update)
-        app.state.settings, app.state.service = settings, service
+        relay = Relay(job_log, manager, feed)
+        metrics = Metrics(job_log, manager)
+        job_log.subscribe(feed.publish)
+        job_log.subscribe(metrics.on_update)
+        app.state.settings, app.state.jobs = settings, jobs
         app.state.manager, app.state.metrics = manager, metrics
         app.state.keyring = KeyRing(session_factory(engine))
         app.state.rate_limiter = build_rate_limiter(settings)
         app.state.tickets = build_ticket_book(settings)
-        await to_thread.run_sync(service.start)
+        await to_thread.run_sync(jobs.start)
         try:
             yield
         finally:
             await manager.close_all()
-            await to_thread.run_sync(service.runner.stop)
+            await to_thread.run_sync(jobs.stop)
             await relay.stop()
             engine.dispose()
             scratch.close()
@@ -96,6 +99,6 @@ def create_app(settings: Settings | None = None, *, runner: Runner | None = None
 
 def _scratch_database(stack: ExitStack) -> str:
     """USE_DATABASE=false: an SQLite file in a directory removed at shutdown. A file rather
-    than `:memory:`, so that the API's threads can read while the runner thread writes."""
+    than `:memory:`, so that the API's threads can read while the executor thread writes."""
     folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="busplan-jobs-"))
     return f"sqlite:///{folder}/jobs.db"

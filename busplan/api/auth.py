@@ -20,7 +20,7 @@ from busplan.api.ratelimit import RateLimiter
 from busplan.auth import tokens
 from busplan.auth.keyring import KeyRing
 from busplan.jobs.keys import DEFAULT_TENANT
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -31,7 +31,7 @@ bearer = HTTPBearer(
 def tenant_for_key(connection: HTTPConnection, key: str | None) -> str | None:
     """The tenant of `key`, the default tenant when there is no key and none is required,
     None when the request must be refused."""
-    settings: Settings = connection.app.state.settings
+    settings: ServiceSettings = connection.app.state.settings
     if key is None:
         return None if settings.auth_enforced else DEFAULT_TENANT
     keyring: KeyRing = connection.app.state.keyring

@@ -8,13 +8,19 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from busplan.api.ws.manager import ConnectionManager
-from busplan.jobs.service import JobService
-from busplan.settings import Settings
+from busplan.jobs.commands import JobCommands
+from busplan.jobs.log import JobLog
+from busplan.settings import ServiceSettings
 
 
-def get_service(connection: HTTPConnection) -> JobService:
-    service: JobService = connection.app.state.service
-    return service
+def get_jobs(connection: HTTPConnection) -> JobCommands:
+    jobs: JobCommands = connection.app.state.jobs
+    return jobs
+
+
+def get_log(connection: HTTPConnection) -> JobLog:
+    jobs: JobCommands = connection.app.state.jobs
+    return jobs.log
 
 
 def get_manager(connection: HTTPConnection) -> ConnectionManager:
@@ -22,11 +28,12 @@ def get_manager(connection: HTTPConnection) -> ConnectionManager:
     return manager
 
 
-def get_settings(connection: HTTPConnection) -> Settings:
-    settings: Settings = connection.app.state.settings
+def get_settings(connection: HTTPConnection) -> ServiceSettings:
+    settings: ServiceSettings = connection.app.state.settings
     return settings
 
 
-ServiceDep = Annotated[JobService, Depends(get_service)]
+JobsDep = Annotated[JobCommands, Depends(get_jobs)]
+LogDep = Annotated[JobLog, Depends(get_log)]
 ManagerDep = Annotated[ConnectionManager, Depends(get_manager)]
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+SettingsDep = Annotated[ServiceSettings, Depends(get_settings)]

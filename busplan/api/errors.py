@@ -6,6 +6,7 @@ Every error body has `type`, `title`, `status`, `detail` and a stable `code`; in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -14,7 +15,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from busplan.io.problem_json import ProblemError
-from busplan.jobs.service import DATABASE_UNAVAILABLE, IdempotencyConflict
+from busplan.jobs.commands import IdempotencyConflict
+from busplan.jobs.log import DATABASE_UNAVAILABLE
+from busplan.routing import RoutingError
 from busplan.store.states import InvalidTransition, JobNotFound
 
 PROBLEM_JSON = "application/problem+json"
@@ -81,11 +84,28 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    app.add_exception_handler(JobNotFound, _not_found)
-    app.add_exception_handler(InvalidTransition, _conflict)
-    app.add_exception_handler(IdempotencyConflict, _idempotency)
+    app.add_exception_handler(JobNotFound, _plain(404, "JOB_NOT_FOUND"))
+    app.add_exception_handler(InvalidTransition, _plain(409, "JOB_FINISHED"))
+    reused = "this Idempotency-Key was already used for a different request"
+    app.add_exception_handler(IdempotencyConflict, _plain(422, "IDEMPOTENCY_KEY_REUSED", reused))
+    # OSRM unreachable (without the fallback allowed) or refusing the problem's locations.
+    app.add_exception_handler(RoutingError, _plain(503, "TRAVEL_TIMES_UNAVAILABLE"))
+    # Nothing is half-written: every write is one transaction, rolled back whole.
+    away = "the job database is unavailable; nothing was changed, retry shortly"
     for unavailable in DATABASE_UNAVAILABLE:
-        app.add_exception_handler(unavailable, _database_unavailable)
+        handler = _plain(503, "DATABASE_UNAVAILABLE", away, {"Retry-After": "5"})
+        app.add_exception_handler(unavailable, handler)
+
+
+def _plain(
+    status: int, code: str, detail: str | None = None, headers: dict[str, str] | None = None
+) -> Callable[[Request, Exception], Awaitable[JSONResponse]]:
+    """A handler answering `status` and `code`, with the exception's text unless `detail`."""
+
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(request, status, code, detail or str(exc), headers=headers)
+
+    return handle
 
 
 async def _api_error(request: Request, exc: Exception) -> JSONResponse:
@@ -134,25 +154,4 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     )
     return problem_response(
         request, exc.status_code, code, str(exc.detail), headers=dict(exc.headers or {})
-    )
-
-
-async def _not_found(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 404, "JOB_NOT_FOUND", str(exc))
-
-
-async def _conflict(request: Request, exc: Exception) -> JSONResponse:
-    return problem_response(request, 409, "JOB_FINISHED", str(exc))
-
-
-async def _idempotency(request: Request, exc: Exception) -> JSONResponse:
-    detail = "this Idempotency-Key was already used for a different request"
-    return problem_response(request, 422, "IDEMPOTENCY_KEY_REUSED", detail)
-
-
-async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
-    """Nothing is half-written: every write is one transaction, rolled back whole."""
-    detail = "the job database is unavailable; nothing was changed, retry shortly"
-    return problem_response(
-        request, 503, "DATABASE_UNAVAILABLE", detail, headers={"Retry-After": "5"}
     )

@@ -12,7 +12,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from busplan.api.ws.manager import ConnectionManager
-from busplan.jobs.service import JobService, JobUpdate
+from busplan.jobs.log import JobLog, JobUpdate
 
 DURATION_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, float("inf"))
 
@@ -20,13 +20,13 @@ DURATION_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, float("inf")
 class _Live(Collector):
     """Values read at scrape time from the store and the connection manager."""
 
-    def __init__(self, service: JobService, manager: ConnectionManager) -> None:
-        self._service = service
+    def __init__(self, job_log: JobLog, manager: ConnectionManager) -> None:
+        self._log = job_log
         self._manager = manager
 
     def collect(self) -> Iterator[Metric]:
         jobs = GaugeMetricFamily("busplan_jobs", "Jobs in the store by state", labels=["state"])
-        for state, count in self._service.counts().items():
+        for state, count in self._log.counts().items():
             jobs.add_metric([state.value], count)
         yield jobs
         yield GaugeMetricFamily(
@@ -37,9 +37,9 @@ class _Live(Collector):
 
 
 class Metrics:
-    def __init__(self, service: JobService, manager: ConnectionManager) -> None:
+    def __init__(self, job_log: JobLog, manager: ConnectionManager) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(_Live(service, manager))
+        self.registry.register(_Live(job_log, manager))
         self.finished = Counter(
             "busplan_jobs_finished",
             "Jobs finished by this process",

@@ -1,4 +1,5 @@
-"""Request options to solver parameters, checked against the service's limits."""
+"""What a request may ask: its options as job parameters, checked against the service's
+limits, and the size and queue quotas of a submission and a tenant (413 and 429)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ from typing import Any
 from busplan.api.errors import ApiError
 from busplan.api.schemas import OptimizeRequest
 from busplan.core import DAYS
-from busplan.settings import Settings
+from busplan.jobs.log import JobLog
+from busplan.jobs.record import JobParams
+from busplan.settings import ServiceSettings
 
 
-def job_params(request: OptimizeRequest, settings: Settings, *, limit: float) -> dict[str, Any]:
-    """The stored parameters of a job; 422 with field paths if an option is out of range."""
+def job_params(request: OptimizeRequest, settings: ServiceSettings, *, limit: float) -> JobParams:
+    """The parameters of a job; 422 with field paths if an option is out of range."""
     errors = []
     time_limit = request.time_limit or min(settings.default_time_limit, limit)
     if time_limit > limit:
@@ -23,9 +26,32 @@ def job_params(request: OptimizeRequest, settings: Settings, *, limit: float) ->
         raise ApiError(
             422, "INVALID_REQUEST", "the request is not valid; see errors", errors=errors
         )
-    return {
-        "time_limit": time_limit,
-        "seed": request.seed,
-        "days": request.days or None,
-        "workers": settings.solver_threads,
-    }
+    return JobParams(
+        time_limit=time_limit,
+        seed=request.seed,
+        days=tuple(request.days) if request.days else None,
+        workers=settings.solver_threads,
+    )
+
+
+def check_size(problem: dict[str, Any], max_trips: int) -> None:
+    """413 for a problem with more trips than any job may have; counted before parsing, so a
+    huge document costs no more than reading it."""
+    trips = problem.get("trips")
+    if isinstance(trips, list) and len(trips) > max_trips:
+        raise ApiError(
+            413,
+            "PROBLEM_TOO_LARGE",
+            f"{len(trips)} trips; a job may have at most {max_trips} (MAX_TRIPS)",
+        )
+
+
+def check_queue(job_log: JobLog, tenant: str, max_queued: int) -> None:
+    """429 while the tenant already has `max_queued` jobs waiting for a worker."""
+    if job_log.queued(tenant) >= max_queued:
+        raise ApiError(
+            429,
+            "TOO_MANY_QUEUED_JOBS",
+            f"{max_queued} jobs of this tenant are already waiting; retry when some have started",
+            headers={"Retry-After": "10"},
+        )

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import redis
 
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class RedisBuckets:
         return float(wait)
 
 
-def build_rate_limiter(settings: Settings) -> RateLimiter:
+def build_rate_limiter(settings: ServiceSettings) -> RateLimiter:
     rate, burst = settings.rate_limit_per_second, settings.rate_limit_burst
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=1.0)

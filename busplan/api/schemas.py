@@ -1,4 +1,4 @@
-"""Request and response bodies, one model per direction, mapped from store rows at the edge."""
+"""Request and response bodies, one model per direction, mapped from job records at the edge."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from busplan.store.models import Job
+from busplan.jobs.record import JobRecord
 
 
 class OptimizeRequest(BaseModel):
@@ -45,26 +45,11 @@ class JobView(BaseModel):
     updated_at: datetime
 
     @classmethod
-    def of(cls, job: Job) -> JobView:
-        return cls(
-            job_id=job.id,
-            status=job.state,
-            name=job.name,
-            trips=job.trips,
-            phase=job.phase,
-            progress=job.progress,
-            message=job.message,
-            error_code=job.error_code,
-            error=job.error,
-            task_id=job.task_id,
-            attempts=job.attempts,
-            last_seq=job.last_seq,
-            params=job.params,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            updated_at=job.updated_at,
-        )
+    def of(cls, job: JobRecord) -> JobView:
+        own: dict[str, Any] = {"job_id": job.id, "status": job.state}
+        own["params"] = job.params.to_dict()
+        same = {name: getattr(job, name) for name in cls.model_fields if name not in own}
+        return cls(**same, **own)
 
 
 class JobPage(BaseModel):

@@ -15,7 +15,7 @@ from typing import Protocol
 
 import redis
 
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 
 class TicketBook(Protocol):
@@ -64,7 +64,7 @@ class RedisTickets:
         return tenant.decode() if isinstance(tenant, bytes) else None
 
 
-def build_ticket_book(settings: Settings) -> TicketBook:
+def build_ticket_book(settings: ServiceSettings) -> TicketBook:
     if settings.redis_url:
         client = redis.Redis.from_url(settings.redis_url, socket_timeout=2.0)
         prefix = settings.redis_key_prefix + "ws-ticket:"

@@ -15,11 +15,11 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from busplan.settings import Settings
+    from busplan.settings import ServiceSettings
     from busplan.store import make_engine, upgrade
     from busplan.store.migrate import current_revision
 
-    settings = Settings()
+    settings = ServiceSettings()
     engine = make_engine(settings.store_url)
     try:
         upgrade(engine)

@@ -23,10 +23,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from busplan.auth.keyring import KeyRing
-    from busplan.settings import Settings
+    from busplan.settings import ServiceSettings
     from busplan.store import make_engine, session_factory, upgrade
 
-    engine = make_engine(Settings().store_url)
+    engine = make_engine(ServiceSettings().store_url)
     try:
         upgrade(engine)
         keyring = KeyRing(session_factory(engine))

@@ -17,9 +17,9 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from busplan.api import create_app
-    from busplan.settings import Settings
+    from busplan.settings import ServiceSettings
 
-    settings = Settings(bind_host=args.host)  # decides whether API keys are required
+    settings = ServiceSettings(bind_host=args.host)  # decides whether API keys are required
     # Keep-alive is done with WebSocket ping frames: the server pings every interval and
     # drops a client that has not answered within the timeout.
     uvicorn.run(

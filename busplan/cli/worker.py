@@ -25,9 +25,9 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from busplan.jobs.celery_app import make_celery
     from busplan.jobs.celery_tasks import register_tasks
-    from busplan.settings import Settings
+    from busplan.settings import ServiceSettings
 
-    settings = Settings()
+    settings = ServiceSettings()
     if not settings.redis_url:
         print("busplan worker needs REDIS_URL (the job queue)", file=sys.stderr)
         return 2

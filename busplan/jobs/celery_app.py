@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from celery import Celery
 
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 TASK_NAME = "busplan.run_job"
 VISIBILITY_MARGIN_SECONDS = 300.0
@@ -22,7 +22,7 @@ VISIBILITY_MARGIN_SECONDS = 300.0
 class BusplanCelery(Celery):  # type: ignore[misc]
     """A Celery app that carries the settings it was made from (workers build on them)."""
 
-    settings: Settings
+    settings: ServiceSettings
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ class TimeLimits:
     """Celery kills the process."""
 
 
-def time_limits(settings: Settings) -> TimeLimits:
+def time_limits(settings: ServiceSettings) -> TimeLimits:
     hard = settings.celery_task_time_limit
     return TimeLimits(hard - min(60.0, hard * 0.1), hard - min(30.0, hard * 0.05), hard)
 
@@ -51,9 +51,9 @@ def job_of_task(task_id: str) -> str:
     return task_id.split(".", 1)[0]
 
 
-def make_celery(settings: Settings) -> BusplanCelery:
+def make_celery(settings: ServiceSettings) -> BusplanCelery:
     if not settings.redis_url:
-        raise ValueError("the Celery runner needs REDIS_URL")
+        raise ValueError("the Celery executor needs REDIS_URL")
     limits = time_limits(settings)
     longest_wait = max(settings.celery_retry_backoff, default=0.0)
     transport = {

@@ -10,6 +10,7 @@ is retried through the lapsed claim, and an invalid problem or an optimizer erro
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from busplan.jobs.celery_app import TASK_NAME, BusplanCelery
@@ -24,9 +25,9 @@ def register_tasks(app: BusplanCelery) -> None:
 
     @app.task(bind=True, name=TASK_NAME, max_retries=len(backoff))  # type: ignore[untyped-decorator]
     def run_job(self: Any, job_id: str) -> str:
-        task_id = str(self.request.id)
+        task_id, started = str(self.request.id), time.monotonic()  # Celery's limits start here
         try:
-            return run_delivery(context_for(settings), job_id, task_id)
+            return run_delivery(context_for(settings), job_id, task_id, started)
         except InfrastructureError as exc:
             retries = int(self.request.retries)
             if retries >= len(backoff):

@@ -1,7 +1,7 @@
-"""What runners report about a job: plain, picklable records that any transport can carry.
+"""What executors report about a job: plain, picklable records that any transport can carry.
 
-A local worker process sends them through a pipe; a Celery worker would publish them through
-Redis. The job service turns them into stored state and log entries.
+A local worker process sends them through a pipe; a Celery worker records them itself. The
+job log turns them into stored state and log entries.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ TERMINAL_KINDS = frozenset({"completed", "failed", "cancelled"})
 
 
 @dataclass(frozen=True, slots=True)
-class RunnerEvent:
+class RunEvent:
     kind: EventKind
     job_id: str
     task_id: str
@@ -36,5 +36,6 @@ class ErrorCode:
     OUT_OF_MEMORY = "OUT_OF_MEMORY"
     WORKER_LOST = "WORKER_LOST"
     TIME_LIMIT_EXCEEDED = "TIME_LIMIT_EXCEEDED"
+    TRAVEL_TIMES_UNAVAILABLE = "TRAVEL_TIMES_UNAVAILABLE"
     INTERRUPTED = "INTERRUPTED"
     JOB_CANCELLED = "JOB_CANCELLED"

@@ -1,10 +1,9 @@
-"""Local runner: each job in its own worker process, at most `processes` at a time.
+"""Local executor: each job in its own worker process, at most `processes` at a time.
 
 Worker processes are forked from a forkserver that has already imported the solver, so a job
 starts in milliseconds and never inherits the API's threads or database connections. One pump
-thread in the API process launches queued jobs, reads every worker's pipe, enforces the hard
-time limit, terminates cancelled workers that did not stop in time, and notices workers that
-died without a word.
+thread in the API process launches queued jobs, reads every worker's pipe and runs the
+supervision policy (`busplan.jobs.supervise`): time limit, cancel backstop, lost workers.
 """
 
 from __future__ import annotations
@@ -23,19 +22,20 @@ from multiprocessing.process import BaseProcess
 from multiprocessing.synchronize import Event as MpEvent
 from typing import cast
 
-from busplan.jobs.events import TERMINAL_KINDS, ErrorCode, RunnerEvent
-from busplan.jobs.runner import EventSink, JobSpec, TaskInfo, TaskState
+from busplan.jobs.events import TERMINAL_KINDS, RunEvent
+from busplan.jobs.executor import EventSink, JobSpec, TaskInfo, TaskState
+from busplan.jobs.supervise import Supervisor
 from busplan.jobs.throttle import ThrottleParams
 from busplan.jobs.worker import run_job
+from busplan.routing import RoutingConfig
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.05
-KILL_AFTER_TERMINATE_SECONDS = 1.0
 KNOWN_TASKS = 10_000
 
 
-@dataclass
+@dataclass(eq=False)
 class _Task:
     spec: JobSpec
     task_id: str
@@ -43,19 +43,29 @@ class _Task:
     process: BaseProcess | None = None
     pipe: Connection | None = None
     cancel: MpEvent | None = None
-    started: float = 0.0
-    cancel_deadline: float | None = None
-    terminated_at: float | None = None
-    reason: str | None = None
-    """Why the runner ended the process: a failed event's error code, or None."""
     finished: bool = False
     eof: bool = False
     pid: int | None = None
     exit_code: int | None = None
+    signals: int = 0
+
+    def terminate(self) -> None:
+        """SIGTERM first, SIGKILL when asked again (`supervise.Handle`, with the two below)."""
+        if self.process is not None and self.process.is_alive():
+            (self.process.kill if self.signals else self.process.terminate)()
+            self.signals += 1
+
+    def alive(self) -> bool:
+        """Until the process has exited and its pipe is drained (no event is left unread)."""
+        return self.process is not None and self.exit_code is None
+
+    def ended(self) -> str:
+        return f"the worker process ended unexpectedly (exit code {self.exit_code})"
 
 
-class LocalRunner:
+class LocalExecutor:
     name = "local"
+    remote = False
 
     def __init__(
         self,
@@ -64,11 +74,14 @@ class LocalRunner:
         time_limit: float,
         cancel_grace: float,
         throttle: ThrottleParams,
+        routing: RoutingConfig | None = None,
     ) -> None:
         self._processes = processes
-        self._time_limit = time_limit
-        self._cancel_grace = cancel_grace
         self._throttle = throttle
+        self._routing = routing or RoutingConfig(cache_path=None)
+        self._supervisor = Supervisor(
+            time_limit=time_limit, cancel_grace=cancel_grace, report=self._lost
+        )
         self._lock = threading.Lock()
         self._pending: deque[_Task] = deque()
         self._running: dict[str, _Task] = {}
@@ -78,12 +91,14 @@ class LocalRunner:
         self._sink: EventSink | None = None
         self._context: ForkServerContext = mp.get_context("forkserver")
 
-    # -- Runner protocol -------------------------------------------------------------------
+    # -- Executor protocol -----------------------------------------------------------------
 
     def start(self, sink: EventSink) -> None:
         self._sink = sink
-        self._context.set_forkserver_preload(["busplan.jobs.worker"])
-        self._thread = threading.Thread(target=self._pump, name="busplan-runner", daemon=True)
+        # "__main__" too: a job process would otherwise import the program's main module
+        # again (the `busplan` script imports every subcommand), about half a second a job.
+        self._context.set_forkserver_preload(["__main__", "busplan.jobs.worker"])
+        self._thread = threading.Thread(target=self._pump, name="busplan-executor", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
@@ -94,13 +109,12 @@ class LocalRunner:
             tasks = list(self._running.values())
             self._pending.clear()
         for task in tasks:
-            if task.process is not None and task.process.is_alive():
-                task.process.terminate()
+            task.terminate()
         for task in tasks:
             if task.process is not None:
-                task.process.join(timeout=KILL_AFTER_TERMINATE_SECONDS)
+                task.process.join(timeout=1.0)
                 if task.process.is_alive():
-                    task.process.kill()
+                    task.terminate()
                     task.process.join()
 
     def submit(self, spec: JobSpec) -> str:
@@ -120,9 +134,9 @@ class LocalRunner:
                 self._pending.remove(task)
                 task.finished = True
                 return
-            if task.cancel is not None and task.cancel_deadline is None:
-                task.cancel.set()
-                task.cancel_deadline = time.monotonic() + self._cancel_grace
+        if task.cancel is not None:
+            task.cancel.set()
+            self._supervisor.cancelled(task_id)
 
     def task_info(self, task_id: str) -> TaskInfo | None:
         with self._lock:
@@ -134,6 +148,9 @@ class LocalRunner:
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def notes(self) -> dict[str, str]:
+        return {}
+
     # -- the pump thread -------------------------------------------------------------------
 
     def _pump(self) -> None:
@@ -141,10 +158,10 @@ class LocalRunner:
             try:
                 self._launch()
                 self._read()
-                self._enforce()
                 self._reap()
+                self._supervisor.check()
             except Exception:  # keep serving other jobs; the fault is logged
-                log.exception("job runner loop failed")
+                log.exception("job executor loop failed")
                 time.sleep(POLL_SECONDS)
 
     def _launch(self) -> None:
@@ -158,13 +175,22 @@ class LocalRunner:
             reader, writer = self._context.Pipe(duplex=False)
             task.process = self._context.Process(
                 target=run_job,
-                args=(task.spec, task.task_id, writer, task.cancel, self._throttle, os.getpid()),
+                args=(
+                    task.spec,
+                    task.task_id,
+                    writer,
+                    task.cancel,
+                    self._throttle,
+                    self._routing,
+                    os.getpid(),
+                ),
                 name=f"busplan-job-{task.spec.job_id}",
                 daemon=True,
             )
             task.process.start()
             writer.close()
-            task.pipe, task.pid, task.started = reader, task.process.pid, time.monotonic()
+            task.pipe, task.pid = reader, task.process.pid
+            self._supervisor.watch(task.spec.job_id, task.task_id, task)
             with self._lock:
                 if task.state is TaskState.PENDING:
                     task.state = TaskState.STARTED
@@ -177,46 +203,25 @@ class LocalRunner:
         for pipe in wait(list(pipes), timeout=POLL_SECONDS):
             task = pipes[cast(Connection, pipe)]
             try:
-                event = cast(RunnerEvent, task.pipe.recv() if task.pipe else None)
+                event = cast(RunEvent, task.pipe.recv() if task.pipe else None)
             except (EOFError, OSError, ValueError, TypeError):
                 task.eof = True  # the worker has exited (or died mid-message)
                 continue
-            self._deliver(task, event)
+            self._deliver(task, self._supervisor.verdict(event))
 
-    def _deliver(self, task: _Task, event: RunnerEvent) -> None:
+    def _deliver(self, task: _Task, event: RunEvent) -> None:
         if task.finished:
             return
         if event.kind in TERMINAL_KINDS:
-            with self._lock:
-                task.finished = True
-                if task.state is not TaskState.REVOKED:
-                    task.state = (
-                        TaskState.SUCCESS if event.kind == "completed" else TaskState.FAILURE
-                    )
-        if task.state is TaskState.REVOKED:
-            return  # the service has already closed the job
-        self._emit(event)
+            self._finished(task, TaskState.SUCCESS if event.kind == "completed" else None)
+        if task.state is not TaskState.REVOKED:  # else the job is already closed
+            self._emit(event)
 
-    def _enforce(self) -> None:
-        now = time.monotonic()
-        for task in list(self._running.values()):
-            process = task.process
-            if process is None or not process.is_alive():
-                continue
-            if task.terminated_at is not None:
-                if now - task.terminated_at > KILL_AFTER_TERMINATE_SECONDS:
-                    process.kill()
-            elif task.cancel_deadline is not None and now > task.cancel_deadline:
-                log.warning("job %s did not stop when cancelled; terminating", task.spec.job_id)
-                self._terminate(task, None)
-            elif now - task.started > self._time_limit and not task.finished:
-                self._terminate(task, ErrorCode.TIME_LIMIT_EXCEEDED)
-
-    def _terminate(self, task: _Task, reason: str | None) -> None:
-        task.reason = reason
-        task.terminated_at = time.monotonic()
-        if task.process is not None:
-            task.process.terminate()
+    def _finished(self, task: _Task, state: TaskState | None) -> None:
+        with self._lock:
+            task.finished = True
+            if task.state is not TaskState.REVOKED:
+                task.state = state or TaskState.FAILURE
 
     def _reap(self) -> None:
         for task in list(self._running.values()):
@@ -229,35 +234,15 @@ class LocalRunner:
                 task.pipe.close()
             with self._lock:
                 del self._running[task.task_id]
-            if not task.finished:
-                self._report_lost(task)
 
-    def _report_lost(self, task: _Task) -> None:
-        """A worker ended without a final report: time limit, or it died."""
+    def _lost(self, event: RunEvent) -> None:
+        """The supervisor's report of a run that ended without its final event."""
         with self._lock:
-            task.finished = True
-            revoked = task.state is TaskState.REVOKED
-            task.state = TaskState.REVOKED if revoked else TaskState.FAILURE
-        if revoked:
-            return
-        if task.reason == ErrorCode.TIME_LIMIT_EXCEEDED:
-            code = ErrorCode.TIME_LIMIT_EXCEEDED
-            message = f"the job ran longer than the limit of {self._time_limit:g} s"
-        else:
-            code = ErrorCode.WORKER_LOST
-            message = f"the worker process ended unexpectedly (exit code {task.exit_code})"
-        self._emit(
-            RunnerEvent(
-                "failed",
-                task.spec.job_id,
-                task.task_id,
-                time.time(),
-                message=message,
-                data={"error_code": code},
-            )
-        )
+            task = self._tasks.get(event.task_id)
+        if task is not None and not task.finished:
+            self._deliver(task, event)
 
-    def _emit(self, event: RunnerEvent) -> None:
+    def _emit(self, event: RunEvent) -> None:
         if self._sink is None:
             return
         try:

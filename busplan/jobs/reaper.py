@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.celery_app import task_id_for
-from busplan.jobs.events import ErrorCode, RunnerEvent
-from busplan.jobs.runner import EventSink
+from busplan.jobs.events import RunEvent
+from busplan.jobs.executor import EventSink
+from busplan.jobs.supervise import lost
 from busplan.store import leases
 
 log = logging.getLogger(__name__)
@@ -51,78 +52,30 @@ def reap(
     with sessions() as session:
         found = leases.lapsed(session=session, now=now, grace=policy.lease)
     acted = 0
+    runs = len(policy.backoff) + 1
     for lapse in found:
-        owner = lapse.owner.removeprefix(leases.PENDING) if lapse.owner else None
-        run = run_number(owner)
-        if run <= len(policy.backoff):
-            acted += _run_again(sessions, policy, send, sink, lapse, run, now)
+        job_id, owner = lapse.job_id, lapse.owner
+        run = run_number(owner.removeprefix(leases.PENDING) if owner else None)
+        if run < runs:  # a run is left: hand the job to a new task, after the backoff
+            countdown, task_id = policy.backoff[run - 1], task_id_for(job_id, run + 1)
+            hold = countdown + policy.hold
+            with sessions.begin() as session:
+                won = leases.hand_over(session=session, job_id=job_id, owner=owner,
+                                       task_id=task_id, now=now, hold=hold)  # fmt: skip
+            if won:
+                log.warning("job %s lost its worker; run %d in %g s", job_id, run + 1, countdown)
+                message = (f"the worker was lost; running the job again in {countdown:g} s "
+                           f"(run {run + 1} of {runs})")  # fmt: skip
+                data = {"retry_in": countdown, "run": run + 1}
+                sink(RunEvent("progress", job_id, task_id, time.time(), phase="starting",
+                              message=message, data=data))  # fmt: skip
+                send(job_id, task_id, countdown)
         else:
-            acted += _fail(sessions, sink, lapse, run, now, policy)
+            with sessions.begin() as session:
+                won = leases.give_up(session=session, job_id=job_id, owner=owner, now=now)
+            if won:
+                log.error("job %s lost its worker on run %d; no runs left", job_id, run)
+                how = f"the worker running this job stopped answering for {policy.lease:g} s"
+                sink(lost(job_id, owner or "", f"{how} (run {run} of {runs})"))
+        acted += won
     return acted
-
-
-def _run_again(
-    sessions: sessionmaker[Session],
-    policy: RetryPolicy,
-    send: Send,
-    sink: EventSink,
-    lapse: leases.Lapsed,
-    run: int,
-    now: datetime,
-) -> int:
-    countdown = policy.backoff[run - 1]
-    task_id = task_id_for(lapse.job_id, run + 1)
-    with sessions.begin() as session:
-        won = leases.hand_over(
-            session=session,
-            job_id=lapse.job_id,
-            owner=lapse.owner,
-            task_id=task_id,
-            now=now,
-            hold=countdown + policy.hold,
-        )
-    if not won:
-        return 0
-    log.warning("job %s lost its worker; run %d in %g s", lapse.job_id, run + 1, countdown)
-    sink(
-        RunnerEvent(
-            "progress",
-            lapse.job_id,
-            task_id,
-            time.time(),
-            phase="starting",
-            progress=0.0,
-            message=f"the worker was lost; running the job again in {countdown:g} s "
-            f"(run {run + 1} of {len(policy.backoff) + 1})",
-            data={"retry_in": countdown, "run": run + 1},
-        )
-    )
-    send(lapse.job_id, task_id, countdown)
-    return 1
-
-
-def _fail(
-    sessions: sessionmaker[Session],
-    sink: EventSink,
-    lapse: leases.Lapsed,
-    run: int,
-    now: datetime,
-    policy: RetryPolicy,
-) -> int:
-    with sessions.begin() as session:
-        won = leases.give_up(session=session, job_id=lapse.job_id, owner=lapse.owner, now=now)
-    if not won:
-        return 0
-    log.error("job %s lost its worker on run %d; no runs left", lapse.job_id, run)
-    sink(
-        RunnerEvent(
-            "failed",
-            lapse.job_id,
-            lapse.owner or "",
-            time.time(),
-            message=f"worker_lost: the worker running this job stopped answering for "
-            f"{policy.lease:g} s (run {run} of {len(policy.backoff) + 1})",
-            data={"error_code": ErrorCode.WORKER_LOST},
-        )
-    )
-    return 1

@@ -1,9 +1,10 @@
-"""The code a worker process runs for one job: parse, solve, report through a pipe.
+"""The code a worker process runs for one job: parse, solve, report through an outbox.
 
-Reports are `RunnerEvent`s sent over a one-way pipe owned by this job alone, so a worker that
-is killed mid-write can only damage its own channel. Cancellation is cooperative: the solver's
-progress callback answers "stop" once the cancel flag is set, and the solver raises `Cancelled`
-within a second; the runner terminates the process if that does not happen in time.
+A local worker's outbox is a one-way pipe owned by this job alone, so a worker that is killed
+mid-write can only damage its own channel; a Celery worker's records events in the store.
+Cancellation is cooperative: the solver's progress callback answers "stop" once the cancel
+flag is set, and the solver raises `Cancelled` within a second; the supervision policy
+terminates the run if that does not happen in time.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from collections.abc import Mapping
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
-from busplan.core import Cancelled, SolveParams, solve
+from busplan.core import Cancelled
 from busplan.io.problem_json import ProblemError
 from busplan.io.solution_json import solution_to_dict
 from busplan.jobs.documents import read_problem
-from busplan.jobs.events import ErrorCode, EventKind, RunnerEvent
-from busplan.jobs.runner import JobSpec
+from busplan.jobs.events import ErrorCode, EventKind, RunEvent
+from busplan.jobs.executor import JobSpec
 from busplan.jobs.throttle import ProgressThrottle, ThrottleParams
+from busplan.routing import RoutingConfig, RoutingError
+from busplan.routing.solving import solve_with_travel
 
 PARENT_POLL_SECONDS = 0.5
 
@@ -30,13 +33,13 @@ class Flag(Protocol):
     def is_set(self) -> bool: ...
 
 
-class Reporter(Protocol):
+class Outbox(Protocol):
     """Where a job's events go: a pipe to the API process, or the store of a Celery worker."""
 
     def send(self, kind: EventKind, **fields: Any) -> None: ...
 
 
-class Reports:
+class PipeOutbox:
     """Sends events for one job; safe from the solver thread and its progress ticker."""
 
     def __init__(self, pipe: Connection, spec: JobSpec, task_id: str) -> None:
@@ -46,7 +49,7 @@ class Reports:
         self._lock = threading.Lock()
 
     def send(self, kind: EventKind, **fields: Any) -> None:
-        event = RunnerEvent(kind, self._spec.job_id, self._task_id, time.time(), **fields)
+        event = RunEvent(kind, self._spec.job_id, self._task_id, time.time(), **fields)
         with self._lock:
             self._pipe.send(event)
 
@@ -57,51 +60,37 @@ def run_job(
     pipe: Connection,
     cancel: Flag,
     throttle: ThrottleParams,
+    routing: RoutingConfig,
     parent_pid: int,
 ) -> None:
     """Entry point of a worker process."""
     _exit_with_parent(parent_pid)
-    execute(spec, Reports(pipe, spec, task_id), cancel, throttle)
+    execute(spec, PipeOutbox(pipe, spec, task_id), cancel, throttle, routing)
 
 
-def execute(spec: JobSpec, reports: Reporter, cancel: Flag, throttle: ThrottleParams) -> None:
+def execute(
+    spec: JobSpec, outbox: Outbox, cancel: Flag, throttle: ThrottleParams, routing: RoutingConfig
+) -> None:
     """Parse, solve and report one job; every outcome ends in exactly one final event."""
-    reports.send("started", data={"pid": os.getpid()})
+    outbox.send("started", data={"pid": os.getpid()})
     try:
         problem = read_problem(spec.problem)
-        params = SolveParams(
-            time_limit=float(spec.params["time_limit"]),
-            seed=int(spec.params.get("seed", 0)),
-            workers=int(spec.params.get("workers", 1)),
-            days=tuple(spec.params["days"]) if spec.params.get("days") else None,
-        )
-    except (ProblemError, ValueError) as exc:
-        reports.send("failed", message=str(exc), data={"error_code": ErrorCode.INVALID_PROBLEM})
+    except ProblemError as exc:
+        outbox.send("failed", message=str(exc), data={"error_code": ErrorCode.INVALID_PROBLEM})
         return
-    progress = ThrottledProgress(reports, throttle, cancel)
+    progress = ThrottledProgress(outbox, throttle, cancel)
     try:
         try:
-            solution = solve(problem, params, progress=progress)
+            solution = solve_with_travel(problem, spec.params.solve_params(), routing, progress)
         finally:
             progress.close()  # no progress event may follow the final one
     except Cancelled:
-        reports.send("cancelled", message="stopped on request")
+        outbox.send("cancelled", message="stopped on request")
         return
-    except MemoryError:
-        reports.send(
-            "failed",
-            message="the optimization ran out of memory",
-            data={"error_code": ErrorCode.OUT_OF_MEMORY},
-        )
+    except Exception as exc:  # any fault ends the job as failed, with its reason
+        outbox.send("failed", message=_reason(exc), data={"error_code": _code(exc)})
         return
-    except Exception as exc:  # any solver fault ends the job as failed, with its reason
-        reports.send(
-            "failed",
-            message=f"{type(exc).__name__}: {exc}",
-            data={"error_code": ErrorCode.OPTIMIZATION_FAILED},
-        )
-        return
-    reports.send(
+    outbox.send(
         "completed",
         progress=100.0,
         message="optimization completed",
@@ -109,13 +98,27 @@ def execute(spec: JobSpec, reports: Reporter, cancel: Flag, throttle: ThrottlePa
     )
 
 
+def _code(exc: Exception) -> str:
+    if isinstance(exc, MemoryError):
+        return ErrorCode.OUT_OF_MEMORY
+    if isinstance(exc, RoutingError):
+        return ErrorCode.TRAVEL_TIMES_UNAVAILABLE
+    return ErrorCode.OPTIMIZATION_FAILED
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, MemoryError):
+        return "the optimization ran out of memory"
+    return str(exc) if isinstance(exc, RoutingError) else f"{type(exc).__name__}: {exc}"
+
+
 class ThrottledProgress:
     """The solver's progress callback: throttled reports, and a repeat of the last one when
     the solver has been silent for a whole interval (a long step without progress calls), so
     clients hear from a running job at least every `interval` seconds."""
 
-    def __init__(self, reports: Reporter, params: ThrottleParams, cancel: Flag) -> None:
-        self._reports = reports
+    def __init__(self, outbox: Outbox, params: ThrottleParams, cancel: Flag) -> None:
+        self._outbox = outbox
         self._gate = ProgressThrottle(params)
         self._cancel = cancel
         self._lock = threading.Lock()
@@ -135,7 +138,7 @@ class ThrottledProgress:
                 return self._cancel.is_set()
             self._last = (phase, progress, message, extra)
             if self._gate.admit(phase, progress):
-                self._reports.send(
+                self._outbox.send(
                     "progress",
                     phase=phase,
                     progress=progress,

@@ -1,7 +1,9 @@
 """Settings for road travel times: which OSRM server, how to talk to it, where to cache answers.
 
-One frozen dataclass, validated when built, read from the environment by `from_env` (12-factor,
-like the rest of the service). Everything has a default so that only `OSRM_URL` is needed.
+One frozen dataclass, validated when built. The CLI reads it from the environment with
+`from_env`; the service builds it from its own settings (`ServiceSettings.routing`), with the
+same variables and the same cache rule. Everything has a default so that only `OSRM_URL` is
+needed.
 """
 
 from __future__ import annotations
@@ -92,21 +94,28 @@ class RoutingConfig:
                     values[name] = convert(raw.strip())
                 except ValueError as exc:
                     raise ValueError(f"{variable}={raw!r}: {exc}") from None
-        cache = env.get("OSRM_CACHE", "").strip()
-        if cache.startswith(("redis://", "rediss://", "unix://")):
-            values["redis_url"] = cache
-        elif cache.lower() == "none":
-            values["cache_path"] = None
-        elif cache:
-            values["cache_path"] = cache
-        elif env.get("REDIS_URL", "").strip():
-            values["redis_url"] = env["REDIS_URL"].strip()
+        values |= cache_fields(env.get("OSRM_CACHE", ""), env.get("REDIS_URL"))
         known = {f.name for f in fields(cls)}
         unknown = set(overrides) - known
         if unknown:
             raise TypeError(f"unknown routing settings: {', '.join(sorted(unknown))}")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+
+
+def cache_fields(cache: str | None, redis_url: str | None) -> dict[str, Any]:
+    """Where answers are cached, from `OSRM_CACHE` (a path, `redis://...` or `none`) and
+    `REDIS_URL` (the cache when `OSRM_CACHE` is unset); the CLI and the service share the rule."""
+    cache = (cache or "").strip()
+    if cache.startswith(("redis://", "rediss://", "unix://")):
+        return {"redis_url": cache}
+    if cache.lower() == "none":
+        return {"cache_path": None}
+    if cache:
+        return {"cache_path": cache}
+    if (redis_url or "").strip():
+        return {"redis_url": (redis_url or "").strip()}
+    return {}
 
 
 def _flag(raw: str) -> bool:

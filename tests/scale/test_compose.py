@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from busplan.cli import build_parser
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "compose.yaml"
@@ -53,9 +53,9 @@ def test_environment_is_valid_settings_pointing_at_the_services(compose: dict[st
     """The shared environment is made of real settings, valid together, naming the services."""
     for service in busplan_services(compose).values():
         env = service["environment"]
-        unknown = {k for k in env if k.lower() not in Settings.model_fields}
+        unknown = {k for k in env if k.lower() not in ServiceSettings.model_fields}
         assert not unknown, unknown
-        settings = Settings(**{k.lower(): v for k, v in env.items()})
+        settings = ServiceSettings(**{k.lower(): v for k, v in env.items()})
         assert settings.celery_enabled
         assert settings.celery_task_time_limit > settings.max_time_limit
         hosts = {

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from busplan.jobs.celery_app import TASK_NAME, make_celery
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 from tests.scale.cluster import SHARED_REDIS, RedisServer, Worker, api_node, scale_env
 from tests.service.harness import (
     LONG,
@@ -207,7 +207,7 @@ def test_database_unreachable_before_the_claim_is_retried_with_backoff(
     dead_database = f"postgresql://postgres@127.0.0.1:{free_port()}/nowhere"
     env = scale_env(dead_database, SHARED_REDIS, prefix, CELERY_RETRY_BACKOFF="[0.5, 0.5]")
     worker = processes.add(Worker(env, tmp_path / "w.log").start())
-    settings = Settings(
+    settings = ServiceSettings(
         redis_url=SHARED_REDIS, redis_key_prefix=prefix, celery_queue=env["CELERY_QUEUE"]
     )
     make_celery(settings).send_task(

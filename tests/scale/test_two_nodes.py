@@ -10,7 +10,7 @@ import psycopg
 from celery import Celery
 
 from busplan.jobs.celery_app import TASK_NAME, make_celery
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 from tests.scale.conftest import Cluster
 from tests.service.harness import LONG, Server, connect, make_problem, receive, until_final
 
@@ -118,7 +118,7 @@ def test_a_task_delivered_twice_runs_the_optimization_once(cluster: Cluster) -> 
     """A second delivery of the same task (same id) is skipped: one claim, one run."""
     env = cluster.env
     app: Celery = make_celery(
-        Settings(
+        ServiceSettings(
             redis_url=env["REDIS_URL"],
             redis_key_prefix=env["REDIS_KEY_PREFIX"],
             celery_queue=env["CELERY_QUEUE"],

@@ -9,13 +9,13 @@ import pytest
 from psycopg import sql
 from pydantic import ValidationError
 
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 from tests.service.harness import POSTGRES_ADMIN, SMALL, Server
 
 
 def test_defaults_match_the_documented_ones() -> None:
     """Without environment variables the documented defaults apply."""
-    settings = Settings(_env_file=None)
+    settings = ServiceSettings(_env_file=None)
     assert settings.database_url == "sqlite:///./busplan.db"
     assert settings.ws_heartbeat_interval == 30 and settings.ws_ping_timeout == 10
     assert settings.celery_task_time_limit == 3600
@@ -26,15 +26,15 @@ def test_environment_is_read_and_validated(monkeypatch: pytest.MonkeyPatch) -> N
     """Variables are read by upper-case name; bad values and combinations are refused."""
     monkeypatch.setenv("WORKER_PROCESSES", "3")
     monkeypatch.setenv("WS_HEARTBEAT_INTERVAL", "5")
-    settings = Settings()
+    settings = ServiceSettings()
     assert settings.worker_processes == 3 and settings.ws_heartbeat_interval == 5
     monkeypatch.setenv("WORKER_PROCESSES", "0")
     with pytest.raises(ValidationError):
-        Settings()
+        ServiceSettings()
     monkeypatch.setenv("WORKER_PROCESSES", "1")
     monkeypatch.setenv("CELERY_ENABLED", "true")
     with pytest.raises(ValidationError, match="REDIS_URL"):
-        Settings()
+        ServiceSettings()
 
 
 def test_in_memory_store_without_websocket(tmp_path: Path) -> None:

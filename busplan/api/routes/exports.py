@@ -7,13 +7,13 @@ from typing import Any, Literal
 from fastapi import APIRouter, Response
 
 from busplan.api.auth import TenantDep
-from busplan.api.deps import ServiceDep
+from busplan.api.deps import LogDep
 from busplan.api.errors import ApiError
 from busplan.io.export_pdf import export_pdf
 from busplan.io.export_xlsx import export_xlsx
 from busplan.io.solution_json import parse_solution
 from busplan.jobs.documents import read_problem
-from busplan.store.models import Job
+from busplan.jobs.record import JobRecord
 from busplan.store.states import JobState
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -24,23 +24,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/{job_id}/export.pdf", response_class=Response)
-def export_job_pdf(
-    job_id: str, service: ServiceDep, tenant: TenantDep, lang: Lang = "en"
-) -> Response:
+def export_job_pdf(job_id: str, job_log: LogDep, tenant: TenantDep, lang: Lang = "en") -> Response:
     """For planners, each day's buses as a chart and its figures; for drivers, one sheet per
     bus for the week. `lang`: the words' language (gl, es or en)."""
-    return _export(service.require(job_id, tenant=tenant), "pdf", lang)
+    return _export(job_log.require(job_id, tenant=tenant), "pdf", lang)
 
 
 @router.get("/{job_id}/export.xlsx", response_class=Response)
-def export_job_xlsx(
-    job_id: str, service: ServiceDep, tenant: TenantDep, lang: Lang = "en"
-) -> Response:
+def export_job_xlsx(job_id: str, job_log: LogDep, tenant: TenantDep, lang: Lang = "en") -> Response:
     """A workbook with a summary, one sheet per day, and the trips, in `lang`."""
-    return _export(service.require(job_id, tenant=tenant), "xlsx", lang)
+    return _export(job_log.require(job_id, tenant=tenant), "xlsx", lang)
 
 
-def _export(job: Job, kind: str, lang: str) -> Response:
+def _export(job: JobRecord, kind: str, lang: str) -> Response:
     job_id = job.id
     if job.state != JobState.COMPLETED or job.result is None:
         raise ApiError(409, "RESULT_NOT_READY", f"job {job_id} is {job.state}; nothing to export")

@@ -1,12 +1,11 @@
-"""Liveness, readiness (database reachable, runner alive) and Prometheus metrics."""
+"""Liveness, readiness (database reachable, executor alive) and Prometheus metrics."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
-from busplan.api.deps import ServiceDep
+from busplan.api.deps import JobsDep
 from busplan.api.schemas import Health
 
 router = APIRouter(tags=["health"])
@@ -19,19 +18,16 @@ def healthz() -> Health:
 
 
 @router.get("/readyz", responses={503: {"model": Health}})
-def readyz(service: ServiceDep, response: Response) -> Health:
-    """Ready to accept jobs: the database answers and the runner is alive."""
-    checks = {"database": "ok", "runner": "ok" if service.runner.alive() else "not running"}
+def readyz(jobs: JobsDep, response: Response) -> Health:
+    """Ready to accept jobs: the database answers and the executor is alive."""
+    checks = {"database": "ok", "runner": "ok" if jobs.executor.alive() else "not running"}
     try:
-        with service.sessions() as session:
-            session.execute(text("SELECT 1"))
+        jobs.log.ping()
     except Exception as exc:
         checks["database"] = f"unreachable: {type(exc).__name__}"
     ready = all(v == "ok" for v in checks.values())
     response.status_code = 200 if ready else 503
-    notes = getattr(service.runner, "notes", None)  # runner mode, broker: informative only
-    if callable(notes):
-        checks |= notes()
+    checks |= jobs.executor.notes()  # executor mode, broker: informative only
     return Health(status="ready" if ready else "not ready", checks=checks)
 
 

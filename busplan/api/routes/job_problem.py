@@ -11,12 +11,12 @@ from typing import Any
 from fastapi import APIRouter
 
 from busplan.api.auth import TenantDep
-from busplan.api.deps import ServiceDep
+from busplan.api.deps import LogDep
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}/problem")
-def get_problem(job_id: str, service: ServiceDep, tenant: TenantDep) -> dict[str, Any]:
+def get_problem(job_id: str, job_log: LogDep, tenant: TenantDep) -> dict[str, Any]:
     """The problem document of the job (docs/formats.md), whatever its state."""
-    return dict(service.require(job_id, tenant=tenant).problem)
+    return dict(job_log.require(job_id, tenant=tenant).problem)

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from busplan.api.auth import TenantDep
-from busplan.api.deps import ServiceDep
+from busplan.api.deps import JobsDep, LogDep
 from busplan.api.errors import ApiError
 from busplan.api.schemas import Cancelled, JobPage, JobResult, JobView
 from busplan.store.states import JobState
@@ -17,26 +17,26 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 @router.get("")
 def list_jobs(
-    service: ServiceDep,
+    job_log: LogDep,
     tenant: TenantDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
     offset: Annotated[int, Query(ge=0)] = 0,
     status: JobState | None = None,
 ) -> JobPage:
-    rows, total = service.page(limit=limit, offset=offset, state=status, tenant=tenant)
+    rows, total = job_log.page(limit=limit, offset=offset, state=status, tenant=tenant)
     return JobPage(items=[JobView.of(j) for j in rows], total=total, limit=limit, offset=offset)
 
 
 @router.get("/{job_id}")
-def get_job(job_id: str, service: ServiceDep, tenant: TenantDep) -> JobView:
-    return JobView.of(service.require(job_id, tenant=tenant))
+def get_job(job_id: str, job_log: LogDep, tenant: TenantDep) -> JobView:
+    return JobView.of(job_log.require(job_id, tenant=tenant))
 
 
 @router.get("/{job_id}/result")
 @router.get("/{job_id}/results", include_in_schema=False)
-def get_result(job_id: str, service: ServiceDep, tenant: TenantDep) -> JobResult:
+def get_result(job_id: str, job_log: LogDep, tenant: TenantDep) -> JobResult:
     """The solution and its statistics; 409 while the job has not completed."""
-    job = service.require(job_id, tenant=tenant)
+    job = job_log.require(job_id, tenant=tenant)
     if job.state != JobState.COMPLETED or job.result is None:
         raise ApiError(
             409,
@@ -49,7 +49,7 @@ def get_result(job_id: str, service: ServiceDep, tenant: TenantDep) -> JobResult
 
 
 @router.delete("/{job_id}")
-def cancel_job(job_id: str, service: ServiceDep, tenant: TenantDep) -> Cancelled:
+def cancel_job(job_id: str, jobs: JobsDep, tenant: TenantDep) -> Cancelled:
     """Cancel a queued or running job; 409 if it has already finished."""
-    job = service.cancel(job_id, tenant=tenant)
+    job = jobs.cancel(job_id, tenant=tenant)
     return Cancelled(job_id=job.id, status=job.state, message="job cancelled")

@@ -7,14 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Response, status
 
 from busplan.api.auth import TenantDep, current_tenant
-from busplan.api.deps import ServiceDep, SettingsDep
+from busplan.api.deps import JobsDep, SettingsDep
 from busplan.api.errors import ApiError
-from busplan.api.params import job_params
-from busplan.api.quotas import check_queue, check_size
+from busplan.api.params import check_queue, check_size, job_params
 from busplan.api.schemas import JobAccepted, OptimizeRequest, SyncResult
-from busplan.core import SolveParams, solve
 from busplan.io.solution_json import solution_to_dict
 from busplan.jobs.documents import read_problem
+from busplan.routing.solving import solve_with_travel
 
 router = APIRouter(tags=["optimize"])
 
@@ -23,7 +22,7 @@ router = APIRouter(tags=["optimize"])
 def optimize_async(
     body: OptimizeRequest,
     response: Response,
-    service: ServiceDep,
+    jobs: JobsDep,
     settings: SettingsDep,
     tenant: TenantDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
@@ -31,8 +30,8 @@ def optimize_async(
     """Queue an optimization; 202 for a new job, 200 when an Idempotency-Key repeats one."""
     check_size(body.problem, settings.max_trips)
     params = job_params(body, settings, limit=settings.max_time_limit)
-    check_queue(service, tenant, settings.max_queued_jobs_per_tenant)
-    job, created = service.submit(
+    check_queue(jobs.log, tenant, settings.max_queued_jobs_per_tenant)
+    job, created = jobs.submit(
         problem=body.problem, params=params, idempotency_key=idempotency_key, tenant=tenant
     )
     if not created:
@@ -49,7 +48,8 @@ def optimize_async(
 
 @router.post("/optimize", dependencies=[Depends(current_tenant)])
 def optimize_now(body: OptimizeRequest, settings: SettingsDep) -> SyncResult:
-    """Solve a small problem within the request (413 for bigger ones: use /optimize-async)."""
+    """Solve a small problem within the request (413 for bigger ones: use /optimize-async),
+    with the travel times a job would have (OSRM when configured)."""
     check_size(body.problem, settings.max_trips)
     problem = read_problem(body.problem)
     if len(problem.trips) > settings.sync_max_trips:
@@ -61,14 +61,6 @@ def optimize_now(body: OptimizeRequest, settings: SettingsDep) -> SyncResult:
             "progress on the WebSocket instead.",
         )
     params = job_params(body, settings, limit=settings.sync_max_time_limit)
-    solution = solve(
-        problem,
-        SolveParams(
-            time_limit=params["time_limit"],
-            seed=params["seed"],
-            workers=params["workers"],
-            days=tuple(params["days"]) if params["days"] else None,
-        ),
-    )
+    solution = solve_with_travel(problem, params.solve_params(), settings.routing())
     result = solution_to_dict(solution)
     return SyncResult(status="completed", result=result, stats=result["stats"])

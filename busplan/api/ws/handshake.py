@@ -20,7 +20,7 @@ from starlette.websockets import WebSocket
 
 from busplan.api.auth import tenant_for_key
 from busplan.api.tickets import TicketBook
-from busplan.settings import Settings
+from busplan.settings import ServiceSettings
 
 SUBPROTOCOL = "busplan"
 BEARER = "bearer."
@@ -34,7 +34,7 @@ class Admission:
 
 async def admit(websocket: WebSocket) -> Admission | None:
     """The tenant and the subprotocol to select; None if the handshake must be refused."""
-    settings: Settings = websocket.app.state.settings
+    settings: ServiceSettings = websocket.app.state.settings
     if not origin_allowed(websocket, settings):
         return None
     offered = list(websocket.scope.get("subprotocols") or [])
@@ -54,7 +54,7 @@ async def admit(websocket: WebSocket) -> Admission | None:
     return Admission(tenant, subprotocol)
 
 
-def origin_allowed(websocket: WebSocket, settings: Settings) -> bool:
+def origin_allowed(websocket: WebSocket, settings: ServiceSettings) -> bool:
     origin = websocket.headers.get("origin")
     if origin is None:
         return True

@@ -10,14 +10,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from busplan.jobs.events import ErrorCode
-from busplan.jobs.service import JobUpdate
-from busplan.store.models import Job
+from busplan.jobs.log import JobUpdate
+from busplan.jobs.record import JobRecord
 
 
 def utc_timestamp(at: datetime | None = None) -> str:
     """`2026-02-10T10:30:00.123456Z` (microseconds, so clients can measure delays)."""
     moment = (at or datetime.now(UTC)).astimezone(UTC)
     return moment.isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _message(
+    kind: str, job_id: str, fields: dict[str, Any], seq: int | None, at: datetime | None
+) -> dict[str, Any]:
+    out = {"type": kind, "job_id": job_id, **fields, "timestamp": utc_timestamp(at)}
+    return out if seq is None else out | {"seq": seq}
 
 
 def build_progress_message(
@@ -30,33 +37,16 @@ def build_progress_message(
     seq: int | None = None,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "progress",
-        "job_id": job_id,
-        "phase": phase,
-        "progress": progress,
-        "message": message,
-        "timestamp": utc_timestamp(at),
-    }
-    if extra:
-        out["extra"] = extra
-    if seq is not None:
-        out["seq"] = seq
-    return out
+    fields = {"phase": phase, "progress": progress, "message": message}
+    return _message("progress", job_id, fields | ({"extra": extra} if extra else {}), seq, at)
 
 
 def build_status_message(
     job_id: str, status: str, message: str | None = None, **snapshot: Any
 ) -> dict[str, Any]:
     """`snapshot` adds the job's phase, progress and last_seq when they are known."""
-    return {
-        "type": "status",
-        "job_id": job_id,
-        "status": status,
-        "message": message or f"Job status: {status}",
-        **snapshot,
-        "timestamp": utc_timestamp(),
-    }
+    fields = {"status": status, "message": message or f"Job status: {status}", **snapshot}
+    return _message("status", job_id, fields, None, None)
 
 
 def build_completed_message(
@@ -67,16 +57,8 @@ def build_completed_message(
     seq: int | None = None,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "completed",
-        "job_id": job_id,
-        "result": result,
-        "stats": stats if stats is not None else result.get("stats", {}),
-        "timestamp": utc_timestamp(at),
-    }
-    if seq is not None:
-        out["seq"] = seq
-    return out
+    stats = stats if stats is not None else result.get("stats", {})
+    return _message("completed", job_id, {"result": result, "stats": stats}, seq, at)
 
 
 def build_error_message(
@@ -87,23 +69,14 @@ def build_error_message(
     seq: int | None = None,
     at: datetime | None = None,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "type": "error",
-        "job_id": job_id,
-        "error_code": error_code,
-        "message": message,
-        "timestamp": utc_timestamp(at),
-    }
-    if seq is not None:
-        out["seq"] = seq
-    return out
+    return _message("error", job_id, {"error_code": error_code, "message": message}, seq, at)
 
 
 def build_pong_message() -> dict[str, Any]:
     return {"type": "pong", "timestamp": utc_timestamp()}
 
 
-def status_of(job: Job) -> dict[str, Any]:
+def status_of(job: JobRecord) -> dict[str, Any]:
     return build_status_message(
         job.id,
         job.state,
@@ -132,17 +105,3 @@ def message_for(update: JobUpdate) -> dict[str, Any]:
         )
     code = str(update.data.get("error_code", ErrorCode.OPTIMIZATION_FAILED))
     return build_error_message(update.job_id, code, update.message, seq=update.seq, at=update.at)
-
-
-def final_message(job: Job) -> dict[str, Any] | None:
-    """The completed or error message of a finished job (None while it is not finished)."""
-    if job.state == "completed":
-        return build_completed_message(
-            job.id, job.result or {}, seq=job.last_seq, at=job.finished_at
-        )
-    if job.state in ("failed", "cancelled"):
-        code = job.error_code or ErrorCode.OPTIMIZATION_FAILED
-        return build_error_message(
-            job.id, code, job.error or job.message, seq=job.last_seq, at=job.finished_at
-        )
-    return None

@@ -21,17 +21,11 @@ from anyio import to_thread
 from fastapi import APIRouter, Query, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
-from busplan.api.deps import ManagerDep, ServiceDep, SettingsDep
+from busplan.api.deps import LogDep, ManagerDep, SettingsDep
 from busplan.api.ws.handshake import admit
 from busplan.api.ws.manager import ConnectionManager
-from busplan.api.ws.messages import (
-    build_error_message,
-    build_pong_message,
-    final_message,
-    message_for,
-    status_of,
-)
-from busplan.jobs.service import JobService, update_from_event
+from busplan.api.ws.messages import build_error_message, build_pong_message, message_for, status_of
+from busplan.jobs.log import JobLog
 
 router = APIRouter()
 
@@ -44,7 +38,7 @@ CLOSE_TOO_BIG = 1009
 async def watch_job(
     websocket: WebSocket,
     job_id: str,
-    service: ServiceDep,
+    job_log: LogDep,
     manager: ManagerDep,
     settings: SettingsDep,
     last_seq: Annotated[int | None, Query(ge=0)] = None,
@@ -60,9 +54,9 @@ async def watch_job(
         return
     watch = _Watch(job_id, admission.tenant, settings.ws_max_message_bytes)
     try:
-        if await _catch_up(websocket, watch, last_seq, service, manager):
+        if await _catch_up(websocket, watch, last_seq, job_log, manager):
             manager.go_live(websocket, job_id)
-            await _answer(websocket, watch, service, manager)
+            await _answer(websocket, watch, job_log, manager)
     finally:
         await manager.disconnect(websocket, job_id)
 
@@ -85,35 +79,32 @@ async def _catch_up(
     websocket: WebSocket,
     watch: _Watch,
     last_seq: int | None,
-    service: JobService,
+    job_log: JobLog,
     manager: ConnectionManager,
 ) -> bool:
     """Queue status and history; False if there is no such job (for this tenant)."""
     job_id = watch.job_id
-    job = await to_thread.run_sync(service.get, job_id)
+    job = await to_thread.run_sync(job_log.get, job_id)
     if job is None or job.tenant != watch.tenant:
         error = build_error_message(job_id, "JOB_NOT_FOUND", f"no job {job_id}")
         await websocket.send_text(json.dumps(error))
         await websocket.close(CLOSE_UNKNOWN_JOB, "no such job")
         return False
     manager.send(websocket, job_id, status_of(job))
-    if last_seq is not None:
-        manager.skip_through(websocket, job_id, last_seq)
-        events = await to_thread.run_sync(service.events_after, job_id, last_seq)
-        for event in events:
-            result = job.result if event.kind == "completed" else None
-            manager.send(websocket, job_id, message_for(update_from_event(event, result)))
-        return True
-    final = final_message(job)
-    if final is not None:
-        manager.send(websocket, job_id, final)
-    else:
+    if last_seq is None and not job.finished:
         manager.skip_through(websocket, job_id, job.last_seq)
+        return True
+    # With last_seq: everything after it. Without, for a finished job: its final event,
+    # which is always the last one of its log.
+    after = last_seq if last_seq is not None else job.last_seq - 1
+    manager.skip_through(websocket, job_id, after)
+    for update in await to_thread.run_sync(job_log.history, job_id, after):
+        manager.send(websocket, job_id, message_for(update))
     return True
 
 
 async def _answer(
-    websocket: WebSocket, watch: _Watch, service: JobService, manager: ConnectionManager
+    websocket: WebSocket, watch: _Watch, job_log: JobLog, manager: ConnectionManager
 ) -> None:
     """Answer the client's requests until it goes away."""
     while True:
@@ -127,12 +118,12 @@ async def _answer(
         if len(text or "") + len(data or b"") > watch.max_message:
             await manager.disconnect(websocket, watch.job_id, code=CLOSE_TOO_BIG)
             return
-        reply = await _reply(watch.job_id, text, service)
+        reply = await _reply(watch.job_id, text, job_log)
         if not manager.send(websocket, watch.job_id, reply):
             return
 
 
-async def _reply(job_id: str, text: str | None, service: JobService) -> dict[str, Any]:
+async def _reply(job_id: str, text: str | None, job_log: JobLog) -> dict[str, Any]:
     try:
         request = json.loads(text) if text is not None else None
     except ValueError:
@@ -143,7 +134,7 @@ async def _reply(job_id: str, text: str | None, service: JobService) -> dict[str
     if action == "ping":
         return build_pong_message()
     if action == "get_status":
-        job = await to_thread.run_sync(service.get, job_id)
+        job = await to_thread.run_sync(job_log.get, job_id)
         if job is not None:
             return status_of(job)
         return build_error_message(job_id, "JOB_NOT_FOUND", "no such job")

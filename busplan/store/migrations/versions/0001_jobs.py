@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
-from busplan.store.models import Json, UtcDateTime
+# The column types as this revision created them, written out so that the revision stays the
+# same whatever the application's models become.
+UtcDateTime = sa.DateTime(timezone=True)
+Json = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 revision = "0001"
 down_revision = None

@@ -9,7 +9,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from busplan.store.models import UtcDateTime
+# The column types as this revision created them, written out so that the revision stays the
+# same whatever the application's models become.
+UtcDateTime = sa.DateTime(timezone=True)
 
 revision = "0002"
 down_revision = "0001"

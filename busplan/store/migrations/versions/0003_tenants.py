@@ -9,13 +9,15 @@ Revises: 0002
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from alembic import op
 
-from busplan.jobs.keys import DEFAULT_TENANT, scoped_key
-from busplan.store.models import UtcDateTime
+# The column types as this revision created them, written out so that the revision stays the
+# same whatever the application's models become.
+UtcDateTime = sa.DateTime(timezone=True)
 
 revision = "0003"
 down_revision = "0002"
@@ -29,7 +31,7 @@ def upgrade() -> None:
         sa.Column("tenant", sa.String(40), nullable=False, server_default="default"),
     )
     op.create_index("ix_jobs_tenant", "jobs", ["tenant"])
-    _rekey(lambda key: scoped_key(DEFAULT_TENANT, key))
+    _rekey(lambda key: hashlib.sha256(f"default:{key}".encode()).hexdigest())
     op.create_table(
         "api_keys",
         sa.Column("key_id", sa.String(16), primary_key=True),

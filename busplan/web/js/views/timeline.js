@@ -147,8 +147,13 @@ function kindWords(leg) {
   return KIND[leg.trip?.kind] ? t(`kind.${leg.trip.kind}`) : "";
 }
 
+/** A moved bell on a bar: "+2", "\u22121:52" (whole minutes, else minutes:seconds). */
 function shortShift(minutes) {
-  return minutes > 0 ? `+${minutes}` : `\u2212${Math.abs(minutes)}`;
+  const seconds = Math.round(Math.abs(minutes) * 60);
+  const mm = Math.floor(seconds / 60);
+  const ss = seconds % 60;
+  const text = ss ? `${mm}:${String(ss).padStart(2, "0")}` : `${mm}`;
+  return minutes > 0 ? `+${text}` : `\u2212${text}`;
 }
 
 function describe(bus) {

@@ -1,9 +1,9 @@
-"""The seam between the job service and whatever executes jobs.
+"""The seam between the job commands and whatever executes jobs.
 
-The service stores jobs and relays progress; a `Runner` only executes: it takes a `JobSpec`,
-returns a task id, reports `RunnerEvent`s to the sink it was started with, and cancels on
-request. The local runner uses worker processes on this machine; a Celery runner would enqueue
-the same spec to Redis and feed the sink from a Redis subscription, with no change above it.
+An `Executor` only executes: it takes a `JobSpec`, returns a task id, reports `RunEvent`s to
+the sink it was started with, and cancels on request. The local executor uses worker processes
+on this machine; the Celery executor sends the job to Celery workers through Redis, which
+record their events themselves. Nothing above this protocol depends on which one runs.
 """
 
 from __future__ import annotations
@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
 
-from busplan.jobs.events import RunnerEvent
+from busplan.jobs.events import RunEvent
+from busplan.jobs.record import JobParams
 
-EventSink = Callable[[RunnerEvent], None]
+EventSink = Callable[[RunEvent], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +25,7 @@ class JobSpec:
 
     job_id: str
     problem: dict[str, Any]
-    params: dict[str, Any]
-    """time_limit (s), seed, days (list or None), workers (solver threads)."""
+    params: JobParams
 
 
 class TaskState(StrEnum):
@@ -46,11 +46,14 @@ class TaskInfo:
     exit_code: int | None = None
 
 
-class Runner(Protocol):
+class Executor(Protocol):
     name: str
+    remote: bool
+    """True when jobs run on other machines and outlive this process: a restart does not
+    interrupt them, and their events reach this node through the Redis feed."""
 
     def start(self, sink: EventSink) -> None:
-        """Begin executing; events of every job go to `sink` (called from a runner thread)."""
+        """Begin executing; events of every job go to `sink` (called from an executor thread)."""
 
     def stop(self) -> None:
         """Stop executing and release workers; jobs still running are abandoned."""
@@ -62,7 +65,10 @@ class Runner(Protocol):
         """Stop a queued or running task; reports no further events for it."""
 
     def task_info(self, task_id: str) -> TaskInfo | None:
-        """What the runner knows of a task (None if it does not know it, e.g. after a restart)."""
+        """What the executor knows of a task (None if it does not, e.g. after a restart)."""
 
     def alive(self) -> bool:
-        """True while the runner can execute jobs (for readiness checks)."""
+        """True while the executor can execute jobs (for readiness checks)."""
+
+    def notes(self) -> dict[str, str]:
+        """Extra lines for `/readyz` (which executor, whether its broker answers)."""

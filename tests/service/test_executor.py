@@ -1,33 +1,35 @@
-"""The local runner on its own: real worker processes reporting to a collecting sink."""
+"""The local executor on its own: real worker processes reporting to a collecting sink."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
-from busplan.jobs.events import RunnerEvent
-from busplan.jobs.local import LocalRunner
-from busplan.jobs.runner import JobSpec, TaskState
+from busplan.jobs.events import RunEvent
+from busplan.jobs.executor import JobSpec, TaskState
+from busplan.jobs.local import LocalExecutor
+from busplan.jobs.record import JobParams
 from busplan.jobs.throttle import ThrottleParams
 from tests.service.harness import make_problem
 
-PARAMS = {"time_limit": 2, "seed": 0, "days": None, "workers": 1}
+PARAMS = JobParams(time_limit=2, seed=0, days=None, workers=1)
 
 
 class Sink:
     def __init__(self) -> None:
-        self.events: list[RunnerEvent] = []
+        self.events: list[RunEvent] = []
         self._changed = threading.Condition()
 
-    def __call__(self, event: RunnerEvent) -> None:
+    def __call__(self, event: RunEvent) -> None:
         with self._changed:
             self.events.append(event)
             self._changed.notify_all()
 
-    def final(self, job_id: str, timeout: float = 30.0) -> RunnerEvent:
+    def final(self, job_id: str, timeout: float = 30.0) -> RunEvent:
         deadline = time.monotonic() + timeout
         with self._changed:
             while True:
@@ -38,23 +40,23 @@ class Sink:
                 assert remaining > 0, f"no final event for {job_id}"
                 self._changed.wait(remaining)
 
-    def of(self, job_id: str) -> list[RunnerEvent]:
+    def of(self, job_id: str) -> list[RunEvent]:
         with self._changed:
             return [e for e in self.events if e.job_id == job_id]
 
 
 @pytest.fixture
-def runner() -> Iterator[tuple[LocalRunner, Sink]]:
-    local = LocalRunner(processes=1, time_limit=60, cancel_grace=1.0, throttle=ThrottleParams())
+def executor() -> Iterator[tuple[LocalExecutor, Sink]]:
+    local = LocalExecutor(processes=1, time_limit=60, cancel_grace=1.0, throttle=ThrottleParams())
     sink = Sink()
     local.start(sink)
     yield local, sink
     local.stop()
 
 
-def test_events_of_a_job_come_in_order(runner: tuple[LocalRunner, Sink]) -> None:
+def test_events_of_a_job_come_in_order(executor: tuple[LocalExecutor, Sink]) -> None:
     """started, then progress in phase order, then completed with the solution."""
-    local, sink = runner
+    local, sink = executor
     task_id = local.submit(JobSpec("ok", make_problem(30), PARAMS))
     final = sink.final("ok")
     kinds = [e.kind for e in sink.of("ok")]
@@ -65,9 +67,9 @@ def test_events_of_a_job_come_in_order(runner: tuple[LocalRunner, Sink]) -> None
     assert info is not None and info.state is TaskState.SUCCESS
 
 
-def test_unreadable_problem_fails_in_the_worker(runner: tuple[LocalRunner, Sink]) -> None:
+def test_unreadable_problem_fails_in_the_worker(executor: tuple[LocalExecutor, Sink]) -> None:
     """A problem the worker cannot read fails the job with INVALID_PROBLEM and the reason."""
-    local, sink = runner
+    local, sink = executor
     local.submit(JobSpec("bad", {"trips": []}, PARAMS))
     final = sink.final("bad")
     assert final.kind == "failed"
@@ -75,19 +77,19 @@ def test_unreadable_problem_fails_in_the_worker(runner: tuple[LocalRunner, Sink]
     assert "trips" in final.message
 
 
-def test_fault_inside_the_solver_fails_the_job(runner: tuple[LocalRunner, Sink]) -> None:
+def test_fault_inside_the_solver_fails_the_job(executor: tuple[LocalExecutor, Sink]) -> None:
     """An exception raised inside the solver ends the job as failed with its message."""
-    local, sink = runner
-    local.submit(JobSpec("fault", make_problem(150), {**PARAMS, "seed": 2**40}))
+    local, sink = executor
+    local.submit(JobSpec("fault", make_problem(150), replace(PARAMS, seed=2**40)))
     final = sink.final("fault")
     assert final.kind == "failed"
     assert final.data["error_code"] in ("OPTIMIZATION_FAILED", "INVALID_PROBLEM")
     assert final.message
 
 
-def test_pool_size_limits_jobs_running_at_once(runner: tuple[LocalRunner, Sink]) -> None:
+def test_pool_size_limits_jobs_running_at_once(executor: tuple[LocalExecutor, Sink]) -> None:
     """With one worker process, the second job starts only after the first has finished."""
-    local, sink = runner
+    local, sink = executor
     local.submit(JobSpec("one", make_problem(30), PARAMS))
     second = local.submit(JobSpec("two", make_problem(30, seed=2), PARAMS))
     info = local.task_info(second)
@@ -102,9 +104,9 @@ def test_pool_size_limits_jobs_running_at_once(runner: tuple[LocalRunner, Sink])
     ]
 
 
-def test_runner_reports_alive_until_stopped() -> None:
+def test_executor_reports_alive_until_stopped() -> None:
     """alive() is what /readyz reports: true between start and stop."""
-    local = LocalRunner(processes=1, time_limit=60, cancel_grace=1.0, throttle=ThrottleParams())
+    local = LocalExecutor(processes=1, time_limit=60, cancel_grace=1.0, throttle=ThrottleParams())
     assert not local.alive()
     local.start(Sink())
     assert local.alive()

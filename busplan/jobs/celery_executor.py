@@ -1,10 +1,10 @@
-"""Celery runner: the API node's side of jobs that run on Celery workers.
+"""Celery executor: the API node's side of jobs that run on Celery workers.
 
 `submit` enqueues the job id under a deterministic task id; workers claim, run and record the
 job themselves. This node keeps one maintenance thread that re-sends what could not be
-enqueued while Redis was away, looks for lost workers (`busplan.jobs.reaper`), and, as a
-backstop only, terminates the task of a cancelled job that has not stopped after the grace
-period (the worker normally stops it within a second through the cancel flag).
+enqueued while Redis was away, looks for lost workers (`busplan.jobs.reaper`), and runs the
+supervision policy for cancelled jobs: a task still holding its claim after the grace period
+is terminated (the worker normally stops it within a second through the cancel flag).
 """
 
 from __future__ import annotations
@@ -12,16 +12,15 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass
 
-import redis
 from sqlalchemy.exc import SQLAlchemyError
 
-from busplan.jobs.bus import Keys, connect, request_cancel
-from busplan.jobs.celery_app import TASK_NAME, job_of_task, make_celery, task_id_for
+from busplan.jobs.celery_app import TASK_NAME, BusplanCelery, job_of_task, make_celery, task_id_for
+from busplan.jobs.executor import EventSink, JobSpec, TaskInfo, TaskState
 from busplan.jobs.reaper import RetryPolicy, reap
-from busplan.jobs.runner import EventSink, JobSpec, TaskInfo, TaskState
-from busplan.settings import Settings
+from busplan.jobs.redis_names import Keys, connect, request_cancel, unreachable
+from busplan.jobs.supervise import Supervisor
+from busplan.settings import ServiceSettings
 from busplan.store import leases, make_engine, session_factory
 
 log = logging.getLogger(__name__)
@@ -29,34 +28,37 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 0.25
 BROKER_CHECK_SECONDS = 2.0
 
-_STATES = {
-    "PENDING": TaskState.PENDING,
-    "RECEIVED": TaskState.PENDING,
-    "RETRY": TaskState.PENDING,
-    "STARTED": TaskState.STARTED,
-    "SUCCESS": TaskState.SUCCESS,
-    "FAILURE": TaskState.FAILURE,
-    "REVOKED": TaskState.REVOKED,
-}
+
+class _Task:
+    """A cancelled job's task, as the supervisor sees it: alive while it holds its claim."""
+
+    def __init__(self, executor: CeleryExecutor, job_id: str) -> None:
+        self._executor = executor
+        self._job_id = job_id
+
+    def alive(self) -> bool:
+        return self._executor.owner(self._job_id) is not None
+
+    def terminate(self) -> None:
+        owner = self._executor.owner(self._job_id)
+        if owner is not None:
+            log.warning("job %s did not stop when cancelled; terminating %s", self._job_id, owner)
+            self._executor.app.control.revoke(owner, terminate=True, signal="SIGTERM")
+
+    def ended(self) -> str:
+        return "the task ended"
 
 
-@dataclass
-class _Backstop:
-    job_id: str
-    due: float
-
-
-class CeleryRunner:
+class CeleryExecutor:
     name = "celery"
     remote = True
-    """Jobs run on worker machines and outlive this process (see `JobService.recover`)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: ServiceSettings) -> None:
         assert settings.redis_url is not None
         self.settings = settings
         self.keys = Keys(settings.redis_key_prefix)
         self.redis = connect(settings.redis_url)
-        self._app = make_celery(settings)
+        self.app: BusplanCelery = make_celery(settings)
         self._engine = make_engine(
             settings.store_url,
             pool_size=1,
@@ -69,16 +71,20 @@ class CeleryRunner:
             lease=settings.job_lease_seconds,
             hold=settings.celery_task_time_limit + settings.job_lease_seconds,
         )
+        self._supervisor = Supervisor(
+            time_limit=settings.celery_task_time_limit + settings.job_lease_seconds,
+            cancel_grace=settings.cancel_grace_seconds,
+            report=lambda event: None,  # only cancelled tasks are watched here
+        )
         self._lock = threading.Lock()
         self._unsent: dict[str, tuple[str, float]] = {}
-        self._backstops: list[_Backstop] = []
         self._sink: EventSink | None = None
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._broker_ok = True
         self._broker_checked = 0.0
 
-    # -- Runner protocol -------------------------------------------------------------------
+    # -- Executor protocol -----------------------------------------------------------------
 
     def start(self, sink: EventSink) -> None:
         self._sink = sink
@@ -104,22 +110,23 @@ class CeleryRunner:
         with self._lock:
             for key in [k for k, (j, _) in self._unsent.items() if j == job_id]:
                 del self._unsent[key]
-            due = time.monotonic() + self.settings.cancel_grace_seconds
-            self._backstops.append(_Backstop(job_id, due))
+        self._supervisor.watch(job_id, task_id, _Task(self, job_id))
+        self._supervisor.cancelled(task_id)
 
     def task_info(self, task_id: str) -> TaskInfo | None:
         try:
-            state = self._app.AsyncResult(task_id).state
+            state = self.app.AsyncResult(task_id).state
         except Exception as exc:  # the result backend is Redis: it may be away
             log.debug("no task state for %s: %s", task_id, exc)
             return None
-        return TaskInfo(task_id, _STATES.get(str(state), TaskState.PENDING))
+        # RECEIVED and RETRY are waiting too
+        return TaskInfo(task_id, TaskState.__members__.get(str(state), TaskState.PENDING))
 
     def alive(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
     def notes(self) -> dict[str, str]:
-        """For `/readyz`: which runner, and whether its broker answers."""
+        """For `/readyz`: which executor, and whether its broker answers."""
         broker = "ok" if self._broker_ok else "unreachable: jobs wait in the database"
         return {"runner_mode": "celery", "broker": broker}
 
@@ -127,7 +134,7 @@ class CeleryRunner:
 
     def _send(self, job_id: str, task_id: str, countdown: float) -> None:
         try:
-            self._app.send_task(
+            self.app.send_task(
                 TASK_NAME,
                 args=[job_id],
                 task_id=task_id,
@@ -152,25 +159,21 @@ class CeleryRunner:
             try:
                 self._check_broker()
                 self._resend()
-                self._run_backstops()
+                self._supervisor.check()
                 if time.monotonic() >= reap_at:
                     reap_at = time.monotonic() + reap_every
                     self._reap()
             except Exception:  # keep maintaining; the fault is logged
-                log.exception("celery runner maintenance failed")
+                log.exception("celery executor maintenance failed")
 
     def _check_broker(self) -> None:
         if time.monotonic() - self._broker_checked < BROKER_CHECK_SECONDS:
             return
         self._broker_checked = time.monotonic()
-        try:
-            self.redis.ping()
-        except redis.RedisError:
-            if self._broker_ok:
-                log.warning("Redis is unreachable; new jobs wait in the database")
-            self._broker_ok = False
-            return
-        self._broker_ok = True
+        problem = unreachable(self.redis)
+        if problem is not None and self._broker_ok:
+            log.warning("Redis is unreachable (%s); new jobs wait in the database", problem)
+        self._broker_ok = problem is None
 
     def _resend(self) -> None:
         if not self._broker_ok:
@@ -180,24 +183,14 @@ class CeleryRunner:
         for task_id, (job_id, countdown) in unsent:
             self._send(job_id, task_id, countdown)
 
-    def _run_backstops(self) -> None:
-        now = time.monotonic()
-        with self._lock:
-            due = [b for b in self._backstops if b.due <= now]
-            self._backstops = [b for b in self._backstops if b.due > now]
-        for backstop in due:
-            try:
-                with self._sessions() as session:
-                    owner = leases.running_owner(session=session, job_id=backstop.job_id)
-            except SQLAlchemyError as exc:
-                log.warning("cannot check cancelled job %s: %s", backstop.job_id, exc)
-                continue
-            if owner is None:
-                continue  # it stopped by itself, as it should
-            log.warning(
-                "job %s did not stop when cancelled; terminating %s", backstop.job_id, owner
-            )
-            self._app.control.revoke(owner, terminate=True, signal="SIGTERM")
+    def owner(self, job_id: str) -> str | None:
+        """The task running the job now (its claim), if any."""
+        try:
+            with self._sessions() as session:
+                return leases.running_owner(session=session, job_id=job_id)
+        except SQLAlchemyError as exc:
+            log.warning("cannot check job %s: %s", job_id, exc)
+            return None
 
     def _reap(self) -> None:
         if self._sink is None:
