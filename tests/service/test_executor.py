@@ -5,15 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import replace
+from typing import Any
 
 import pytest
 
+from busplan.jobs import worker
 from busplan.jobs.events import RunEvent
 from busplan.jobs.executor import JobSpec, TaskState
 from busplan.jobs.local import LocalExecutor
 from busplan.jobs.record import JobParams
 from busplan.jobs.throttle import ThrottleParams
+from busplan.routing import RoutingConfig
 from tests.service.harness import make_problem
 
 PARAMS = JobParams(time_limit=2, seed=0, days=None, workers=1)
@@ -77,14 +79,46 @@ def test_unreadable_problem_fails_in_the_worker(executor: tuple[LocalExecutor, S
     assert "trips" in final.message
 
 
-def test_fault_inside_the_solver_fails_the_job(executor: tuple[LocalExecutor, Sink]) -> None:
-    """An exception raised inside the solver ends the job as failed with its message."""
-    local, sink = executor
-    local.submit(JobSpec("fault", make_problem(150), replace(PARAMS, seed=2**40)))
-    final = sink.final("fault")
-    assert final.kind == "failed"
-    assert final.data["error_code"] in ("OPTIMIZATION_FAILED", "INVALID_PROBLEM")
-    assert final.message
+class ListOutbox:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, kind: str, **fields: Any) -> None:
+        self.sent.append((kind, fields))
+
+
+class NeverSet:
+    def is_set(self) -> bool:
+        return False
+
+
+@pytest.mark.parametrize(
+    ("fault", "code", "words"),
+    [
+        (RuntimeError("min-cost flow failed"), "OPTIMIZATION_FAILED", "RuntimeError: min-cost"),
+        (MemoryError(), "OUT_OF_MEMORY", "ran out of memory"),
+    ],
+)
+def test_fault_inside_the_solver_fails_the_job(
+    monkeypatch: pytest.MonkeyPatch, fault: Exception, code: str, words: str
+) -> None:
+    """An exception raised by the solve ends the job with exactly one final event: failed,
+    with its code and reason, and no progress after it."""
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        progress = args[3]
+        progress("building_chains", 35.0, "first plans", {})
+        raise fault
+
+    monkeypatch.setattr(worker, "solve_with_travel", broken)
+    outbox = ListOutbox()
+    spec = JobSpec("fault", make_problem(20), PARAMS)
+    worker.execute(spec, outbox, NeverSet(), ThrottleParams(), RoutingConfig())
+    kinds = [kind for kind, _ in outbox.sent]
+    assert kinds[0] == "started" and kinds[-1] == "failed"
+    assert kinds.count("failed") == 1 and "completed" not in kinds
+    final = outbox.sent[-1][1]
+    assert final["data"]["error_code"] == code and words in final["message"]
 
 
 def test_pool_size_limits_jobs_running_at_once(executor: tuple[LocalExecutor, Sink]) -> None:
