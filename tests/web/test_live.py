@@ -17,12 +17,17 @@ from tests.web.pages import run, upload
 # window.__blockSockets is true, new ones go to a closed port, as when the network is down.
 WATCH_SOCKETS = """
 window.__sockets = [];
+window.__seqs = [];
 window.__blockSockets = false;
 const RealWebSocket = window.WebSocket;
 window.WebSocket = class extends RealWebSocket {
   constructor(url, protocols) {
     super(window.__blockSockets ? 'ws://127.0.0.1:9/' : url, protocols);
     window.__sockets.push({url: String(url), socket: this});
+    this.addEventListener('message', (event) => {
+      const seq = JSON.parse(event.data).seq;
+      if (Number.isInteger(seq)) window.__seqs.push(seq);
+    });
   }
 };
 """
@@ -64,6 +69,9 @@ def test_reconnects_with_last_seq_after_a_dropped_socket(page: Page, server: Ser
     connection = page.get_by_test_id("connection")
     expect(connection).to_have_text("Live updates on.")
     expect(page.get_by_test_id("job-state")).to_have_text("running", timeout=20_000)
+    # Drop the socket only once an event with a sequence number has arrived: before that the
+    # client has nothing to resume from, and reconnects without last_seq by design.
+    page.wait_for_function("window.__seqs.length > 0", timeout=30_000)
 
     page.evaluate("window.__blockSockets = true; window.__sockets.at(-1).socket.close()")
     expect(connection).to_contain_text("Offline")
