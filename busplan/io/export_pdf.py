@@ -219,6 +219,11 @@ def _summary(
         [w("pdf.fig_trips"), str(day.trips)],
         [w("pdf.fig_unassigned"), str(len(day.unassigned))],
         [w("pdf.fig_deadhead"), w.minutes(day.deadhead_s)],
+        *(
+            [[w("pdf.fig_deadhead_bound"), w.minutes(day.deadhead_bound_s)]]
+            if day.deadhead_bound_s is not None
+            else []
+        ),
         [w("pdf.fig_moved"), w.minutes(day.abs_shift_s)],
         [w("pdf.fig_shifted"), str(day.shifted_trips)],
         [w("pdf.fig_tight", min=tight_after // 60), str(day.tight_connections)],

@@ -129,6 +129,8 @@ class DayTimetable:
     lower_bound: int | None
     """Proven minimum of buses for the day, when the solution states it."""
     same_as: str | None
+    deadhead_bound_s: int | None = None
+    """Proven minimum of empty driving (depot drives included) for the day's fleet."""
 
     @property
     def name(self) -> str:
@@ -195,7 +197,8 @@ def _day(
     )
     unassigned = tuple((_trip(u.trip_id, trips, plan.day), u) for u in plan.unassigned)
     bound = plan.stats.lower_bound if plan.stats else bounds.get(plan.day)
-    return DayTimetable(plan.day, buses, unassigned, bound, plan.same_as)
+    deadhead_bound = plan.stats.deadhead_bound_s if plan.stats else None
+    return DayTimetable(plan.day, buses, unassigned, bound, plan.same_as, deadhead_bound)
 
 
 def _rows(

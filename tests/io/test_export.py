@@ -16,6 +16,7 @@ from busplan.cli import main
 from busplan.core import Problem, Solution, SolveParams, solve
 from busplan.core.model import DAY_NAMES
 from busplan.core.solution import Bus, DayPlan, PlannedTrip, Unassigned
+from busplan.i18n import words
 from busplan.io.export_pdf import export_pdf
 from busplan.io.export_xlsx import export_xlsx
 from busplan.io.imports import import_workbooks
@@ -250,3 +251,13 @@ def test_cli_import_optimize_export(workbooks: Any, tmp_path: Path) -> None:
 def test_cli_export_needs_an_output(tmp_path: Path) -> None:
     """Without --pdf or --xlsx the export command says what it needs."""
     assert main(["export", "s.json", "--problem", "p.json"]) == 2
+
+
+def test_pdf_figures_state_the_proven_least_deadhead(planned: tuple[Problem, Solution]) -> None:
+    """Each day's figures give the deadhead bound the solver proved for that fleet."""
+    problem, solution = planned
+    text = "\n".join(pdf_pages(export_pdf(problem, solution)))
+    for plan in solution.days.values():
+        assert plan.stats is not None and plan.stats.deadhead_bound_s is not None
+        minutes = words("en").minutes(plan.stats.deadhead_bound_s)
+        assert f"Least possible empty driving, depot drives included (proven)\n{minutes}" in text

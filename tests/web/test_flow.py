@@ -45,6 +45,8 @@ def test_upload_report_run_results_download(page: Page, server: Server, workbook
     expect(page.get_by_test_id("figure-buses")).to_contain_text(
         str(result["days"][first_day]["stats"]["buses"])
     )
+    assert isinstance(result["days"][first_day]["stats"]["deadhead_lower_bound_min"], int | float)
+    expect(page.get_by_test_id("figure-deadhead")).to_contain_text("proven minimum for this fleet")
 
     with page.expect_download() as pdf:
         page.get_by_test_id("download-pdf").click()

@@ -278,9 +278,12 @@ function headline(stats, buses) {
     card(
       t("figure.deadhead"),
       formatMinutes(stats.deadhead_min ?? 0),
-      typeof stats.pull_min === "number"
+      (typeof stats.pull_min === "number"
         ? t("figure.deadhead_detail_depots")
-        : t("figure.deadhead_detail"),
+        : t("figure.deadhead_detail")) +
+        (typeof stats.deadhead_lower_bound_min === "number"
+          ? " " + t("figure.deadhead_bound", { bound: formatMinutes(stats.deadhead_lower_bound_min) })
+          : ""),
       "figure-deadhead",
     ),
     card(
