@@ -21,6 +21,7 @@ from tests.service.harness import (
     free_port,
     make_problem,
     receive,
+    run_async,
     until_final,
 )
 
@@ -82,7 +83,7 @@ def events_of(server: Server, job_id: str) -> list[dict[str, Any]]:
         async with connect(server, job_id, last_seq=0) as ws:
             return [m for m in await until_final(ws) if m["type"] != "status"]
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 def test_killed_worker_job_is_run_again_by_another_worker(
@@ -157,7 +158,7 @@ def test_redis_restarted_mid_job_ends_in_a_definite_state_clients_see(
             seen += await until_final(ws, timeout=60)
             return seen
 
-    seen = asyncio.run(scenario())
+    seen = run_async(scenario())
     final = node.job(job_id)
     assert final["status"] in ("completed", "failed"), final
     assert seen[-1]["type"] == ("completed" if final["status"] == "completed" else "error")

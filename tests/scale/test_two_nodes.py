@@ -12,7 +12,15 @@ from celery import Celery
 from busplan.jobs.celery_app import TASK_NAME, make_celery
 from busplan.settings import ServiceSettings
 from tests.scale.conftest import Cluster
-from tests.service.harness import LONG, Server, connect, make_problem, receive, until_final
+from tests.service.harness import (
+    LONG,
+    Server,
+    connect,
+    make_problem,
+    receive,
+    run_async,
+    until_final,
+)
 
 MEDIUM = {"problem": make_problem(300, seed=3), "time_limit": 3}
 """Runs for a few seconds with a dozen progress events."""
@@ -36,7 +44,7 @@ def watch(server: Server, job_id: str, last_seq: int | None = 0) -> list[dict[st
         async with connect(server, job_id, last_seq=last_seq) as ws:
             return await until_final(ws, timeout=60)
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 def logged(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -72,7 +80,7 @@ def test_reconnecting_to_the_other_node_with_last_seq_misses_nothing(cluster: Cl
         return logged(first), logged(rest)
 
     job_id = cluster.a.submit(MEDIUM)["job_id"]
-    first, rest = asyncio.run(scenario(job_id))
+    first, rest = run_async(scenario(job_id))
     seqs = [m["seq"] for m in first + rest]
     assert seqs == list(range(1, len(seqs) + 1))
     assert rest[-1]["type"] == "completed"
@@ -95,7 +103,7 @@ def test_cancel_sent_to_b_stops_the_worker(cluster: Cluster) -> None:
             await asyncio.to_thread(claim_released, cluster, job_id, started + 2.0)
             return seen
 
-    seen = asyncio.run(scenario())
+    seen = run_async(scenario())
     assert seen[-1]["type"] == "error" and seen[-1]["error_code"] == "JOB_CANCELLED"
     cluster.worker.wait_log(f"stopping job {job_id}: cancelled on request", timeout=1)
     assert cluster.b.job(job_id)["status"] == "cancelled"

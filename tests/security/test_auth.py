@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +13,7 @@ import websockets
 from sqlalchemy import create_engine, text
 
 from tests.security.helpers import busplan, client, create_key, submit, wait_done, ws
-from tests.service.harness import SMALL, Server, receive, until_final
+from tests.service.harness import SMALL, Server, receive, run_async, until_final
 
 JOB_PATHS = ["", "/result", "/problem", "/export.pdf", "/export.xlsx"]
 
@@ -132,7 +131,7 @@ def test_websocket_with_key_subprotocol(
         assert messages[0]["type"] == "status"
         assert messages[-1]["type"] == "completed"
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_websocket_needs_a_key(secure: Server, alice_job: dict[str, str]) -> None:
@@ -144,8 +143,8 @@ def test_websocket_needs_a_key(secure: Server, alice_job: dict[str, str]) -> Non
                 pass
         return int(caught.value.response.status_code)
 
-    assert asyncio.run(refused(None)) == 403
-    assert asyncio.run(refused("bpk_000000000000_" + "A" * 43)) == 403
+    assert run_async(refused(None)) == 403
+    assert run_async(refused("bpk_000000000000_" + "A" * 43)) == 403
 
 
 def test_websocket_of_another_tenant_is_not_found(
@@ -161,7 +160,7 @@ def test_websocket_of_another_tenant_is_not_found(
                 await receive(socket)
             assert closed.value.rcvd is not None and closed.value.rcvd.code == 4404
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_websocket_origin_allowlist(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
@@ -176,9 +175,9 @@ def test_websocket_origin_allowlist(secure: Server, alice: str, alice_job: dict[
         except websockets.InvalidStatus as exc:
             return int(exc.response.status_code)
 
-    assert asyncio.run(status("https://evil.example")) == 403
-    assert asyncio.run(status("https://ops.example")) == 101
-    assert asyncio.run(status(f"http://127.0.0.1:{secure.port}")) == 101
+    assert run_async(status("https://evil.example")) == 403
+    assert run_async(status("https://ops.example")) == 101
+    assert run_async(status(f"http://127.0.0.1:{secure.port}")) == 101
 
 
 def test_key_never_in_url(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
@@ -194,7 +193,7 @@ def test_key_never_in_url(secure: Server, alice: str, alice_job: dict[str, str])
         except websockets.InvalidStatus as exc:
             return int(exc.response.status_code)
 
-    assert asyncio.run(run()) == 403
+    assert run_async(run()) == 403
     with httpx.Client(base_url=secure.url) as c:
         assert c.get(f"/jobs/{job_id}", params={"api_key": alice}).status_code == 401
 
@@ -279,25 +278,25 @@ async def _open_with_ticket(server: Server, job_id: str, ticket: str) -> dict[st
 def test_ws_ticket_works_once(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
     """A ticket from POST /ws-ticket opens the owner's socket once; used again it is 403."""
     ticket = _ticket(secure, alice)
-    first = asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket))
+    first = run_async(_open_with_ticket(secure, alice_job["job_id"], ticket))
     assert isinstance(first, dict) and first["type"] == "status"
-    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
+    assert run_async(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
 
 
 def test_ws_ticket_expires(secure: Server, alice: str, alice_job: dict[str, str]) -> None:
     """A ticket unused for WS_TICKET_SECONDS is refused."""
     ticket = _ticket(secure, alice)
     time.sleep(2.5)
-    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
+    assert run_async(_open_with_ticket(secure, alice_job["job_id"], ticket)) == 403
 
 
 def test_ws_ticket_is_bound_to_its_tenant(
     secure: Server, bob: str, alice_job: dict[str, str]
 ) -> None:
     """Another tenant's ticket sees the job as missing; a ticket needs a key to be issued."""
-    first = asyncio.run(_open_with_ticket(secure, alice_job["job_id"], _ticket(secure, bob)))
+    first = run_async(_open_with_ticket(secure, alice_job["job_id"], _ticket(secure, bob)))
     assert isinstance(first, dict) and first["error_code"] == "JOB_NOT_FOUND"
-    assert asyncio.run(_open_with_ticket(secure, alice_job["job_id"], "made-up")) == 403
+    assert run_async(_open_with_ticket(secure, alice_job["job_id"], "made-up")) == 403
     with client(secure) as c:
         assert c.post("/ws-ticket").status_code == 401
 
@@ -319,9 +318,9 @@ def test_ws_ticket_shared_through_redis(tmp_path: Path) -> None:
         job_id = submit(one, key, SMALL)["job_id"]
         with client(one, key) as c:
             ticket = c.post("/ws-ticket").json()["ticket"]
-        first = asyncio.run(_open_with_ticket(two, job_id, ticket))
+        first = run_async(_open_with_ticket(two, job_id, ticket))
         assert isinstance(first, dict) and first["type"] == "status"
-        assert asyncio.run(_open_with_ticket(one, job_id, ticket)) == 403
+        assert run_async(_open_with_ticket(one, job_id, ticket)) == 403
         wait_done(one, key, job_id)
     finally:
         one.stop()

@@ -3,7 +3,6 @@ half-written, the job's outcome stored once the database is back."""
 
 from __future__ import annotations
 
-import asyncio
 import glob
 import shutil
 import subprocess
@@ -15,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.service.harness import Server, connect, free_port, make_problem, receive
+from tests.service.harness import Server, connect, free_port, make_problem, receive, run_async
 
 BIN = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent
 RUN_8S = {"problem": make_problem(600), "time_limit": 8}
@@ -130,7 +129,7 @@ def test_database_outage_gives_503_and_loses_nothing(cluster: Cluster, tmp_path:
                     messages.append(await receive(ws, 10))
                 return messages
 
-        seqs = [m["seq"] for m in asyncio.run(log())[1:]]
+        seqs = [m["seq"] for m in run_async(log())[1:]]
         assert seqs == list(range(1, len(seqs) + 1))
     finally:
         server.stop()

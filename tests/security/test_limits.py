@@ -13,7 +13,7 @@ import pytest
 import websockets
 
 from tests.security.helpers import client, create_key, submit, wait_done, ws
-from tests.service.harness import LONG, SMALL, Server, make_problem, receive
+from tests.service.harness import LONG, SMALL, Server, make_problem, receive, run_async
 
 
 def _problem_json(r_json: dict[str, object], status: int, code: str) -> None:
@@ -107,7 +107,7 @@ def test_websocket_message_size_limit(secure: Server, alice: str, watched_job: s
                     await receive(socket, timeout=10)
             return closed.value.rcvd.code if closed.value.rcvd else None
 
-    assert asyncio.run(run()) == 1009
+    assert run_async(run()) == 1009
 
 
 def test_websocket_clients_per_job(secure: Server, alice: str, watched_job: str) -> None:
@@ -133,7 +133,7 @@ def test_websocket_clients_per_job(secure: Server, alice: str, watched_job: str)
             for socket in sockets:
                 await socket.close()
 
-    asyncio.run(run())
+    run_async(run())
 
 
 def test_queued_jobs_per_tenant(secure: Server, database_url: str) -> None:

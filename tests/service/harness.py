@@ -12,10 +12,11 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import psycopg
@@ -26,6 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FINAL = ("completed", "error")
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 """The PostgreSQL on this machine (trust auth); tests create their own databases in it."""
+
+T = TypeVar("T")
 
 
 def make_problem(trips: int, seed: int = 1) -> dict[str, Any]:
@@ -221,3 +224,11 @@ async def until_final(ws: Any, timeout: float = 60.0) -> list[dict[str, Any]]:
 def connect(server: Server, job_id: str, last_seq: int | None = None) -> Any:
     query = f"?last_seq={last_seq}" if last_seq is not None else ""
     return websockets.connect(f"{server.ws_url}/ws/optimize/{job_id}{query}", max_size=None)
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end in a thread of its own. The browser tests' Playwright keeps
+    an event loop running in the main thread while it is open, and `asyncio.run` cannot start
+    a second loop in a thread that runs one, whatever order the tests run in."""
+    with ThreadPoolExecutor(1, thread_name_prefix="test-loop") as pool:
+        return pool.submit(asyncio.run, coroutine).result()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from typing import Any
 
@@ -12,6 +11,7 @@ from tests.service.harness import (
     connect,
     make_problem,
     receive,
+    run_async,
     until_final,
     wait_gone,
 )
@@ -25,7 +25,7 @@ def test_websocket_connects_and_receives_the_initial_state(server: Server) -> No
         async with connect(server, job_id) as ws:
             return await receive(ws, 5)
 
-    first = asyncio.run(scenario())
+    first = run_async(scenario())
     assert first["type"] == "status" and first["job_id"] == job_id
     assert first["status"] in ("queued", "running", "completed")
     server.wait_for(job_id, "completed")
@@ -55,7 +55,7 @@ def test_progress_goes_from_0_to_100_in_order(server: Server) -> None:
         async with connect(server, job_id, last_seq=0) as ws:
             return await until_final(ws)
 
-    messages = asyncio.run(scenario())
+    messages = run_async(scenario())
     values = [m["progress"] for m in messages if m["type"] == "progress"]
     assert values[0] == 0 and values[-1] == 100 and values == sorted(values)
     assert any(m.get("phase") == "building_chains" and m["progress"] == 35 for m in messages)

@@ -6,7 +6,16 @@ import asyncio
 import time
 from typing import Any
 
-from tests.service.harness import LONG, SMALL, Server, connect, make_problem, receive, wait_gone
+from tests.service.harness import (
+    LONG,
+    SMALL,
+    Server,
+    connect,
+    make_problem,
+    receive,
+    run_async,
+    wait_gone,
+)
 
 SLOW_MATRIX = {"problem": make_problem(4000), "time_limit": 30}
 """Its travel matrix takes about two seconds without a progress call: cancellation cannot be
@@ -28,7 +37,7 @@ def wait_for_progress(server: Server, job_id: str, phase: str) -> list[dict[str,
                 seen.append(await receive(ws))
         return seen
 
-    return asyncio.run(scenario())
+    return run_async(scenario())
 
 
 def test_cancel_running_job_stops_its_worker_within_two_seconds(server: Server) -> None:
@@ -57,7 +66,7 @@ def test_cancel_running_job_stops_its_worker_within_two_seconds(server: Server) 
             gone = await asyncio.to_thread(wait_gone, task["worker_pid"], 2.0)
             return messages, answered, gone
 
-    messages, answered, gone = asyncio.run(scenario())
+    messages, answered, gone = run_async(scenario())
     assert answered < 2.0 and gone < 2.0
     assert messages[-1]["error_code"] == "JOB_CANCELLED"
     job = server.job(job_id)

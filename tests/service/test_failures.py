@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import time
 from pathlib import Path
 
-from tests.service.harness import LONG, Server, connect, receive, until_final, wait_gone
+from tests.service.harness import LONG, Server, connect, receive, run_async, until_final, wait_gone
 
 
 def test_worker_killed_mid_run_fails_the_job(server: Server) -> None:
@@ -25,7 +24,7 @@ def test_worker_killed_mid_run_fails_the_job(server: Server) -> None:
             os.kill(pid, signal.SIGKILL)
             return await until_final(ws, timeout=10)
 
-    messages = asyncio.run(scenario())
+    messages = run_async(scenario())
     assert messages[-1]["type"] == "error" and messages[-1]["error_code"] == "WORKER_LOST"
     job = server.job(job_id)
     assert job["status"] == "failed" and job["error_code"] == "WORKER_LOST"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.service.harness import SMALL, Server, connect, receive
+from tests.service.harness import SMALL, Server, connect, receive, run_async
 
 
 @pytest.fixture
@@ -75,5 +75,5 @@ def test_client_that_answers_pings_stays_connected(quick_heartbeat: Server) -> N
             await ws.send('{"action": "ping"}')
             return count, (await receive(ws, 5))["type"]
 
-    count, reply = asyncio.run(scenario())
+    count, reply = run_async(scenario())
     assert count == 1 and reply == "pong"

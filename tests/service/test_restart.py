@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
-from tests.service.harness import LONG, SMALL, Server, connect, receive, wait_gone
+from tests.service.harness import LONG, SMALL, Server, connect, receive, run_async, wait_gone
 
 
 def test_restart_fails_the_running_job_and_runs_the_queued_one(
@@ -38,7 +37,7 @@ def test_restart_fails_the_running_job_and_runs_the_queued_one(
             async with connect(second, running["job_id"]) as ws:
                 return [await receive(ws, 5), await receive(ws, 5)]
 
-        status, final = asyncio.run(scenario())
+        status, final = run_async(scenario())
         assert status["status"] == "failed"
         assert final["type"] == "error" and final["error_code"] == "INTERRUPTED"
     finally:
@@ -65,7 +64,7 @@ def test_graceful_stop_and_start_keeps_finished_jobs(own_database: str, tmp_path
                     messages.append(await receive(ws, 5))
                 return messages
 
-        messages = asyncio.run(scenario())
+        messages = run_async(scenario())
         assert [m["seq"] for m in messages[1:]] == list(range(1, before["last_seq"] + 1))
     finally:
         second.stop()

@@ -12,7 +12,15 @@ import pytest
 import websockets
 
 from busplan.core import PHASES
-from tests.service.harness import SMALL, Server, connect, make_problem, receive, until_final
+from tests.service.harness import (
+    SMALL,
+    Server,
+    connect,
+    make_problem,
+    receive,
+    run_async,
+    until_final,
+)
 
 MEDIUM = {"problem": make_problem(150), "time_limit": 3}
 """Runs for a few seconds, long enough to watch live."""
@@ -47,7 +55,7 @@ def test_progress_in_phase_order_then_completed_with_result(server: Server) -> N
         async with connect(server, job_id, last_seq=0) as ws:
             return await until_final(ws)
 
-    messages = asyncio.run(scenario())
+    messages = run_async(scenario())
     for m in messages:
         check_envelope(m)
     assert messages[0]["type"] == "status"
@@ -71,7 +79,7 @@ def test_updates_come_at_least_every_second_and_not_in_floods(server: Server) ->
         async with connect(server, job_id, last_seq=0) as ws:
             return await until_final(ws)
 
-    progress = [m for m in asyncio.run(scenario()) if m["type"] == "progress"]
+    progress = [m for m in run_async(scenario()) if m["type"] == "progress"]
     stamped = [(datetime.fromisoformat(m["timestamp"]).timestamp(), m) for m in progress]
     gaps = [b - a for (a, _), (b, _) in itertools.pairwise(stamped)]
     assert max(gaps) <= 1.5  # one second, plus slack for a busy machine's scheduler
@@ -96,7 +104,7 @@ def test_two_clients_on_one_job_receive_the_same_events(server: Server) -> None:
         first, second = await both
         return first, second, connections
 
-    first, second, connections = asyncio.run(scenario())
+    first, second, connections = run_async(scenario())
     assert connections == 2
     strip = [{k: v for k, v in m.items() if k != "timestamp"} for m in first[1:]]
     assert strip == [{k: v for k, v in m.items() if k != "timestamp"} for m in second[1:]]
@@ -119,7 +127,7 @@ def test_reconnect_with_last_seq_misses_nothing_and_repeats_nothing(server: Serv
             after = await until_final(ws)
         return before, after
 
-    before, after = asyncio.run(scenario())
+    before, after = run_async(scenario())
     assert after[0]["type"] == "status"
     seqs = [m["seq"] for m in before + after if "seq" in m]
     assert seqs == list(range(1, len(seqs) + 1))
@@ -135,7 +143,7 @@ def test_finished_job_sends_status_and_final_message_at_once(server: Server) -> 
         async with connect(server, job_id) as ws:
             return [await receive(ws, 5), await receive(ws, 5)]
 
-    status, final = asyncio.run(scenario())
+    status, final = run_async(scenario())
     assert status["type"] == "status" and status["status"] == "completed"
     assert status["progress"] == 100
     assert final["type"] == "completed" and final["result"]["days"]["L"]["buses"]
@@ -165,7 +173,7 @@ def test_client_requests_ping_status_and_bad_messages(server: Server) -> None:
                 replies.append(await receive(ws, 5))
             return replies
 
-    replies = asyncio.run(scenario())
+    replies = run_async(scenario())
     pong, status, bad_json, unknown, not_object, still_open = replies
     assert pong["type"] == "pong" and "job_id" not in pong
     assert status["type"] == "status" and status["status"] == "completed"
@@ -187,7 +195,7 @@ def test_unknown_job_gets_an_error_and_is_closed(server: Server) -> None:
                 await receive(ws, 5)
             return error, closed.value.rcvd.code if closed.value.rcvd else None
 
-    error, code = asyncio.run(scenario())
+    error, code = run_async(scenario())
     assert error["type"] == "error" and error["error_code"] == "JOB_NOT_FOUND"
     assert code == 4404
 
@@ -204,5 +212,5 @@ def test_dead_connections_are_removed_at_once(server: Server) -> None:
         await asyncio.sleep(0.3)
         return during, server.metric("busplan_websocket_connections")
 
-    during, after = asyncio.run(scenario())
+    during, after = run_async(scenario())
     assert during == 1 and after == 0
