@@ -192,7 +192,7 @@ def process_gone(pid: int) -> bool:
     """True when the process has exited (a zombie counts as gone: it runs no code)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # gone before, or while, it was read
         return True
     return "\nState:\tZ" in status
 
