@@ -7,10 +7,10 @@ import sys
 from collections.abc import Sequence
 
 from busplan import __version__
-from busplan.cli import check, db, export, imports, keys, optimize, serve, travel, worker
+from busplan.cli import bells, check, db, export, imports, keys, optimize, serve, travel, worker
 from busplan.i18n import LANGS
 
-COMMANDS = [optimize, check, travel, imports, export, serve, db, worker, keys]
+COMMANDS = [optimize, check, bells, travel, imports, export, serve, db, worker, keys]
 
 
 def build_parser() -> argparse.ArgumentParser:

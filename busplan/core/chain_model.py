@@ -11,7 +11,6 @@ stage fixing the optimum of the one before and starting from the best plan so fa
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -20,7 +19,7 @@ from ortools.sat.python import cp_model
 
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.flow import Arc
-from busplan.core.progress import Reporter
+from busplan.core.search import Runner
 
 
 @dataclass(frozen=True)
@@ -121,54 +120,3 @@ class ChainModel:
         )
         shifts = np.array([solver.value(v) for v in self.shift], np.int64)
         return Plan(arcs, shifts)
-
-
-@dataclass
-class SolvedModel:
-    status: int
-    solver: cp_model.CpSolver
-
-    def boolean_value(self, var: cp_model.IntVar) -> bool:
-        return bool(self.solver.boolean_value(var))
-
-    def value(self, var: cp_model.IntVar) -> int:
-        return int(self.solver.value(var))
-
-
-Runner = Callable[[cp_model.CpModel], SolvedModel]
-
-
-@dataclass(frozen=True)
-class SearchLimits:
-    deadline: float
-    """`time.monotonic()` by which the search must end, whatever else happens."""
-    effort: float
-    """Deterministic seconds the search may spend (CP-SAT's machine-independent clock): the
-    limit that normally ends a search, so that the same input gives the same plan."""
-    seed: int
-    workers: int
-
-
-def runner(
-    limits: SearchLimits, reporter: Reporter, message: str, span: tuple[float, float]
-) -> Runner:
-    """A function that solves a model within the limits, ticking progress and honouring cancel.
-
-    Several workers search in deterministic interleaved batches, so results do not depend on
-    thread timing; only the wall-clock deadline, a safety net, can make two runs differ.
-    """
-
-    def run(model: cp_model.CpModel) -> SolvedModel:
-        seconds = max(limits.deadline - time.monotonic(), 0.05)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = seconds
-        solver.parameters.max_deterministic_time = max(limits.effort, 0.01)
-        solver.parameters.random_seed = limits.seed
-        solver.parameters.num_workers = limits.workers
-        solver.parameters.interleave_search = limits.workers > 1
-        reporter.within(span[0], message)
-        with reporter.searching(solver.stop_search, min(seconds, limits.effort), span):
-            status = solver.solve(model)
-        return SolvedModel(int(status), solver)
-
-    return run

@@ -25,11 +25,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from busplan.core.bounds import fleet_lower_bound
-from busplan.core.chain_model import ChainModel, Plan, Runner
-from busplan.core.connections import BoolArray, Connections
+from busplan.core.chain_model import ChainModel, Plan
+from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.duty_model import DayLimits, DutyChainModel, keeps_limits
 from busplan.core.flow import min_cost_cover
 from busplan.core.repair import repaired_plan
+from busplan.core.search import Runner
 
 REPAIR_ROUNDS = 3
 LARGE_GROUP = 400
@@ -71,6 +72,18 @@ class Group:
             if self.large and len(self.repaired.arcs) > len(self.plan.arcs):
                 self.plan = self.repaired
         self.fleet_proven = self.plan.buses(len(c)) == self.lower_bound
+
+    def offer(self, shifts: IntArray, bound: int | None = None) -> None:
+        """A start from other shifts (the peak relaxation's): the exact flow at those shifts
+        replaces the plan if better; `bound`, when given, is a proven bound for this group."""
+        if bound is not None:
+            self.lower_bound = max(self.lower_bound, bound)
+        c = self.connections
+        plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
+        if self.keeps_limits(plan) and _better(plan, self.plan, c):
+            self.plan = plan
+            self._model = None
+        self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
 
     @property
     def fixed_times(self) -> bool:

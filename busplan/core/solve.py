@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from busplan.core.bounds import deadhead_lower_bound, fleet_lower_bound
-from busplan.core.chain_model import SearchLimits, runner
 from busplan.core.connections import Connections
 from busplan.core.feasibility import check
 from busplan.core.group import Group, start_group
 from busplan.core.model import DAYS, Problem
+from busplan.core.peak import PeakPart, peak_bound, wide_windows
 from busplan.core.progress import ProgressCallback, Reporter
 from busplan.core.rules import Refusal, alone_errors, seat_interval
+from busplan.core.search import SearchLimits, runner
 from busplan.core.seats import vehicle_classes
 from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
 from busplan.core.space import TripSpace, nearest_pulls
@@ -69,8 +70,13 @@ class DaySet:
     seconds: float = 0.0
     parts: list[Connections] = field(default_factory=list)
     """The parts no bus can mix, for the deadhead bound."""
+    part_bounds: list[int] = field(default_factory=list)
+    """The best proven bound on buses of each part."""
 
 
+PEAK_SHARE = 0.4
+"""Of the time left after the first plans, the share the peak relaxation may use where shift
+windows are wide."""
 FLEET_SHARE = 0.5
 """Of the time left after the first plans, the share the fleet stage may use (it usually stops
 early, at the lower bound)."""
@@ -121,6 +127,7 @@ def _solve(
 
     groups = [(ds, g) for ds in day_sets for g in ds.groups]
     reporter.phase("matching_blocks", "choosing shifts to save buses")
+    _peak_stage(day_sets, deadline, params, reporter)
     bounds = [g.lower_bound for _, g in groups]
     _run_stage(groups, "fleet", deadline, FLEET_SHARE, params, reporter)
     for (ds, group), before in zip(groups, bounds, strict=True):
@@ -173,7 +180,8 @@ def _build_groups(space: TripSpace, ds: DaySet, neighbours: int, reporter: Repor
     for trips in space.parts(ds.trips):
         conn = space.connections(trips)
         ds.parts.append(conn)
-        ds.lower_bound += fleet_lower_bound(conn)
+        ds.part_bounds.append(fleet_lower_bound(conn))
+        ds.lower_bound += ds.part_bounds[-1]
         intervals = [space.intervals[k] for k in trips]
         classes = vehicle_classes(intervals, range(len(trips)))
         for cls in classes:
@@ -182,6 +190,42 @@ def _build_groups(space: TripSpace, ds: DaySet, neighbours: int, reporter: Repor
             limits = space.limits([trips[p] for p in cls])
             group = start_group(part, neighbours, reporter.check, limits, len(classes) == 1)
             ds.groups.append(group)
+
+
+def _peak_stage(
+    day_sets: list[DaySet], deadline: float, params: SolveParams, reporter: Reporter
+) -> None:
+    """Where shift windows are wide, the peak relaxation of each part (see `peak`): a bound
+    that holds when the matching bound collapses, and shifts that start the fleet search."""
+    wide = [(ds, n) for ds in day_sets for n, part in enumerate(ds.parts) if wide_windows(part)]
+    if not wide:
+        return
+    stage_end = time.monotonic() + max(deadline - time.monotonic(), 0.0) * PEAK_SHARE
+    total = sum(len(ds.parts[n]) for ds, n in wide)
+    done = 0
+    for ds, n in wide:
+        part = ds.parts[n]
+        t0 = time.monotonic()
+        seconds = max(stage_end - t0, 0.0) * len(part) / max(total - done, 1)
+        run = runner(
+            SearchLimits(t0 + seconds, seconds, params.seed, params.workers),
+            reporter,
+            f"peak bound for {', '.join(ds.days)} ({len(part)} trips)",
+            (done / total, (done + len(part)) / total),
+        )
+        result = peak_bound([PeakPart(part, [None] * len(part))], [], 0, None, run)
+        done += len(part)
+        ds.seconds += time.monotonic() - t0
+        if result is None:
+            continue
+        if result.bound > ds.part_bounds[n]:
+            ds.lower_bound += result.bound - ds.part_bounds[n]
+            ds.part_bounds[n] = result.bound
+        shift_of = dict(zip(part.trips, result.shifts[0], strict=True))
+        for group in ds.groups:
+            if group.connections.trips[0] in shift_of:
+                shifts = np.array([shift_of[k] for k in group.connections.trips], np.int64)
+                group.offer(shifts, ds.part_bounds[n] if group.whole else None)
 
 
 def _run_stage(

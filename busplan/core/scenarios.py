@@ -1,0 +1,183 @@
+"""Bell scenarios: the fewest buses with at most K bells moved, for K = 0, 1, 2, ...
+
+For each K, the peak relaxation (`peak`) chooses which move units to move and by how much, on
+every distinct day at once, and proves a bound on the busiest day's buses; the problem with
+those bells moved then goes through the ordinary solver, so each row's plan is an ordinary plan
+that `check` accepts on the moved problem. Row 0 is exactly the plan `solve` gives today.
+
+Two facts keep the curve honest. A plan with at most K moves is also a plan with at most K + 1,
+so a row that is no better than the one before (buses, then deadhead) keeps the earlier moves
+and plan. A bound for
+K + 1 moves is also a bound for K, so every row's bound is the best of its own and the later
+ones'.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from busplan.core.bells import BellKey, BellRules, MoveUnit, move_bells, move_units, moves_of_units
+from busplan.core.model import Problem
+from busplan.core.peak import PeakPart, PeakResult, peak_bound, stretch
+from busplan.core.progress import ProgressCallback, Reporter
+from busplan.core.rules import alone_errors, seat_interval
+from busplan.core.search import SearchLimits, runner
+from busplan.core.solution import Solution
+from busplan.core.solve import SolveParams, solve
+from busplan.core.space import TripSpace, nearest_pulls
+from busplan.core.travel import TravelTimes, default_travel, depot_travel
+
+PEAK_SHARE = 0.35
+"""Of each row's time, the share for choosing the moves; the rest plans the moved problem."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    max_moves: int
+    moves: dict[BellKey, int]
+    """Seconds each moved bell moves by."""
+    units_moved: int
+    solution: Solution
+    problem: Problem
+    """The problem with the bells moved: the solution is a plan of this problem."""
+    bound: int
+    """Proven: with at most `max_moves` moves, no plan runs the busiest day on fewer buses."""
+    seconds: float
+
+    @property
+    def fleet(self) -> int:
+        """Buses on the busiest day: the vehicles the plan needs."""
+        return max((len(p.buses) for p in self.solution.days.values()), default=0)
+
+    @property
+    def deadhead_s(self) -> int:
+        return sum(p.stats.deadhead_s for p in self.solution.days.values() if p.stats)
+
+    @property
+    def buses(self) -> dict[str, int]:
+        return {d: len(p.buses) for d, p in self.solution.days.items()}
+
+
+Row = Callable[[Scenario], None]
+
+
+def bell_curve(
+    problem: Problem,
+    rules: BellRules,
+    max_moves: int,
+    params: SolveParams,
+    *,
+    travel: TravelTimes | None = None,
+    progress: ProgressCallback | None = None,
+    on_row: Row | None = None,
+) -> list[Scenario]:
+    """Rows K = 0..max_moves; `params.time_limit` is each row's time. Raises `Cancelled`."""
+    travel = travel or default_travel(problem)
+    units = move_units(problem, rules)
+    parts = _peak_parts(problem, travel, units)
+    reporter = Reporter(progress)
+    rows: list[Scenario] = []
+    for k in range(max_moves + 1):
+        started = time.monotonic()
+        if rows:
+            parts = _with_plan_tails(problem, parts, rows[-1].solution)
+        found = _peak(parts, rules, len(units), k, params, reporter, relax=False)
+        proven = _peak(parts, rules, len(units), k, params, reporter, relax=True)
+        moves = moves_of_units(units, found.amounts) if found and k else {}
+        moved = move_bells(problem, moves)
+        solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
+        solution = solve(moved, solve_params, travel=travel, progress=progress)
+        bound = max(proven.bound if proven else 0, _solved_bound(solution) if k == 0 else 0)
+        row = Scenario(
+            k,
+            moves,
+            sum(1 for a in (found.amounts if found and k else ()) if a),
+            solution,
+            moved,
+            bound,
+            round(time.monotonic() - started, 3),
+        )
+        if rows and (row.fleet, row.deadhead_s) >= (rows[-1].fleet, rows[-1].deadhead_s):
+            row = replace(rows[-1], max_moves=k, bound=bound, seconds=row.seconds)
+        rows.append(row)
+        if on_row is not None:
+            on_row(row)
+    return _bounds_from_later_rows(rows)
+
+
+def _peak(
+    parts: list[PeakPart],
+    rules: BellRules,
+    n_units: int,
+    max_moves: int,
+    params: SolveParams,
+    reporter: Reporter,
+    relax: bool,
+) -> PeakResult | None:
+    """The moves the peak relaxation picks (`relax` False) or its bound (`relax` True)."""
+    seconds = params.time_limit * PEAK_SHARE / 2
+    run = runner(
+        SearchLimits(time.monotonic() + seconds, seconds, params.seed, params.workers),
+        reporter,
+        f"{'bounding' if relax else 'choosing'} at most {max_moves} bell moves",
+        (0.0, 1.0),
+    )
+    return peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax)
+
+
+def _with_plan_tails(problem: Problem, parts: list[PeakPart], plan: Solution) -> list[PeakPart]:
+    """Tails for choosing moves: each trip's drive plus buffer to its successor in the plan
+    (travel does not depend on the time of day); last trips keep their proven tail."""
+    gap: dict[str, int] = {}
+    for day in plan.days.values():
+        for bus in day.buses:
+            for a, b in zip(bus.trips, bus.trips[1:], strict=False):
+                gap[a.trip_id] = b.deadhead_s + problem.settings.buffer_s
+    out = []
+    for part in parts:
+        c = part.connections
+        _, proven = stretch(c, c.earliest, c.latest)
+        ids = [problem.trips[k].id for k in c.trips]
+        tail = np.array([gap.get(t, int(p)) for t, p in zip(ids, proven, strict=True)], np.int64)
+        out.append(replace(part, tail=tail))
+    return out
+
+
+def _solved_bound(solution: Solution) -> int:
+    return max((p.stats.lower_bound for p in solution.days.values() if p.stats), default=0)
+
+
+def _bounds_from_later_rows(rows: list[Scenario]) -> list[Scenario]:
+    best = 0
+    out = []
+    for row in reversed(rows):
+        best = max(best, row.bound)
+        out.append(replace(row, bound=best))
+    return out[::-1]
+
+
+def _peak_parts(problem: Problem, travel: TravelTimes, units: list[MoveUnit]) -> list[PeakPart]:
+    """The parts no bus can mix of every distinct day, each trip tagged with its move unit."""
+    unit_of = {k: u for u, unit in enumerate(units) for k in unit.trips}
+    depots = depot_travel(problem)
+    day_sets = sorted({problem.trips_on(d) for d in problem.days()})
+    runnable = sorted(
+        {k for trips in day_sets for k in trips if not alone_errors(problem, k, depots)}
+    )
+    space = TripSpace(
+        problem,
+        runnable,
+        travel.matrix(runnable, runnable),
+        [seat_interval(problem, t) for t in problem.trips],
+        nearest_pulls(problem, depots),
+    )
+    parts = []
+    for n, trips in enumerate(day_sets):
+        for part in space.parts(trips):
+            c = space.connections(part)
+            parts.append(PeakPart(c, [unit_of.get(k) for k in c.trips], n))
+    return parts
