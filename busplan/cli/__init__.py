@@ -28,8 +28,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+NEGATIVE_VALUES = ("--range",)
+"""Options whose value may start with a minus ("--range -30,30"), which argparse would
+otherwise take for an option of its own."""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    joined: list[str] = []
+    for arg in given:
+        if joined and joined[-1] in NEGATIVE_VALUES and arg.startswith("-"):
+            joined[-1] = f"{joined[-1]}={arg}"
+        else:
+            joined.append(arg)
+    args = build_parser().parse_args(joined)
     code: int = args.run(args)
     return code
 
