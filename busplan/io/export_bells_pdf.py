@@ -41,6 +41,9 @@ CHOICE = ParagraphStyle("choice", parent=BODY, fontName="Helvetica-Bold", spaceB
 NUMBER = ParagraphStyle("number", parent=CELL, alignment=2)
 CHOICES = 3
 """Options printed with their moves: the best ones, so the page stays one page."""
+MOVE_LINES = 24
+"""Moved times printed under the options in all; the rest are counted (the workbook has them),
+so a long report shrinks the page only a little and stays readable."""
 TABLE_WIDTHS = [w * mm for w in (26, 20, 20, 22, 26)]
 BAR_GREY = colors.Color(0.7, 0.7, 0.7)
 
@@ -114,9 +117,12 @@ def _page(data: BellsReport, title: str, made: dt.date, width: float, w: Words) 
     choices = data.choices(CHOICES)
     if not choices:
         story.append(_p(w("bells.pdf_no_choice"), BODY))
+    shown = max(2, MOVE_LINES // max(len(choices), 1))
     for row in choices:
         story.append(_p(_choice_words(data, row, w), CHOICE))
-        story += [_bullet(move_words(m, w)) for m in row.moves]
+        story += [_bullet(move_words(m, w)) for m in row.moves[:shown]]
+        if len(row.moves) > shown:
+            story.append(_bullet(w("bells.pdf_more", count=len(row.moves) - shown)))
     return story
 
 
@@ -131,7 +137,7 @@ def _curve_table(data: BellsReport, w: Words) -> Table:
                 _p(str(r.fleet), NUMBER),
                 _p(str(saved) if saved else "", NUMBER),
                 _p(str(r.bound), NUMBER),
-                _p(w.minutes(r.deadhead_s), NUMBER),
+                _p(w.minutes(_whole_minutes(r.deadhead_s)), NUMBER),
             ]
         )
     table = Table(rows, colWidths=TABLE_WIDTHS, repeatRows=1, hAlign="LEFT")
@@ -149,9 +155,15 @@ def _choice_words(data: BellsReport, row: ReportRow, w: Words) -> str:
         result = w(
             "bells.pdf_less_driving",
             buses=buses,
-            time=w.minutes(data.rows[0].deadhead_s - row.deadhead_s),
+            time=w.minutes(_whole_minutes(data.rows[0].deadhead_s - row.deadhead_s)),
         )
-    return w("bells.pdf_choice", count=len(row.moves), result=result)
+    driving = w("bells.pdf_driving", time=w.minutes(_whole_minutes(row.deadhead_s)))
+    return w("bells.pdf_choice", count=len(row.moves), result=result) + " · " + driving
+
+
+def _whole_minutes(seconds: int) -> int:
+    """Seconds to the nearest whole minute (half up): a board reads "1 h 51 min"."""
+    return (seconds + 30) // 60 * 60
 
 
 class Curve(Flowable):  # type: ignore[misc]
