@@ -46,6 +46,8 @@ MOVE_LINES = 24
 so a long report shrinks the page only a little and stays readable."""
 TABLE_WIDTHS = [w * mm for w in (26, 20, 20, 22, 26)]
 BAR_GREY = colors.Color(0.7, 0.7, 0.7)
+FRAME_PADDING = 6
+"""Points reportlab's page frame keeps free on each side: the page shrinks to what is left."""
 
 
 def export_bells_pdf(
@@ -77,7 +79,9 @@ def export_bells_pdf(
         canvas.restoreState()
 
     story = _page(data, title, made or dt.date.today(), width, w)
-    doc.build([KeepInFrame(width, height - 1, story, mode="shrink")], onFirstPage=footer)
+    inside = 2 * FRAME_PADDING
+    page = KeepInFrame(width - inside, height - inside, story, mode="shrink")
+    doc.build([page], onFirstPage=footer)
     return out.getvalue()
 
 
