@@ -1,8 +1,10 @@
 """`busplan bells PROBLEM -o REPORT`: which school bells to move, and what each move saves.
 
 For K = 0, 1, ... up to `--max-moves`, the fewest buses with at most K bells moved, which bells
-and by how much, the deadhead and a proven bound. `--scenario K` also writes that row's moved
-problem and its plan, which `busplan check` accepts.
+and by how much, the deadhead and a proven bound. The report is written by the suffix of each
+`-o`: `.json` (the data), `.xlsx` (a workbook) or `.pdf` (a one-page summary), in `--lang`;
+`-o` may be given more than once, so one run writes them all. `--scenario K` also writes that
+row's moved problem and its plan, which `busplan check` accepts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +22,35 @@ from busplan.core.bells import BellRules
 from busplan.core.scenarios import Scenario, bell_curve
 from busplan.i18n import Words, resolve, words
 from busplan.io.bells_json import move_problem_document, report_to_dict
+from busplan.io.export_bells_pdf import export_bells_pdf
+from busplan.io.export_bells_xlsx import export_bells_xlsx
 from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import write_solution
 from busplan.routing import RoutingConfig, RoutingError, prepare
 
 
+def _json(report: dict[str, Any], lang: str) -> bytes:
+    return (json.dumps(report, indent=1, ensure_ascii=False) + "\n").encode()
+
+
+WRITERS: dict[str, Callable[[dict[str, Any], str], bytes]] = {
+    ".json": _json,
+    ".xlsx": export_bells_xlsx,
+    ".pdf": export_bells_pdf,
+}
+"""The report's formats, by the suffix of the file."""
+
+
 def register(sub: Any) -> None:
     p = sub.add_parser("bells", help="what moving school bells would save")
     p.add_argument("problem", help="problem JSON file")
-    p.add_argument("-o", "--output", required=True, help="the report (.json)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        action="append",
+        help="the report: .json, .xlsx or .pdf by its suffix; may be given more than once",
+    )
     p.add_argument("--range", default="-30,30", help="allowed moves in minutes (default -30,30)")
     p.add_argument("--step", type=float, default=5, help="minutes between moves (default 5)")
     p.add_argument("--max-moves", type=int, default=5, help="largest K (default 5)")
@@ -67,7 +90,12 @@ def parse_rules(args: argparse.Namespace) -> BellRules:
 
 
 def run(args: argparse.Namespace) -> int:
-    w = words(resolve(args.lang))
+    lang = resolve(args.lang)
+    w = words(lang)
+    unknown = [o for o in args.output if Path(o).suffix.lower() not in WRITERS]
+    if unknown:
+        print(f"busplan: {w('bells.error_output', path=unknown[0])}", file=sys.stderr)
+        return 2
     try:
         problem = load_problem(args.problem)
         document = json.loads(Path(args.problem).read_text(encoding="utf-8"))
@@ -77,8 +105,6 @@ def run(args: argparse.Namespace) -> int:
             raise ValueError("--max-moves must not be negative")
         if args.scenario is not None and not 0 <= args.scenario <= args.max_moves:
             raise ValueError(f"--scenario must be between 0 and --max-moves ({args.max_moves})")
-        if not str(args.output).endswith(".json"):
-            raise ValueError(f"{args.output}: the report is written as .json")
         prepared = prepare(problem, RoutingConfig.from_env(url=args.osrm_url))
     except (ProblemError, ValueError) as exc:
         print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
@@ -104,12 +130,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"busplan: {w('cli.error_problem', detail=exc)}", file=sys.stderr)
         return 2
     report = report_to_dict(prepared.problem, rules, rows)
-    Path(args.output).write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n")
+    for output in args.output:
+        path = Path(output)
+        path.write_bytes(WRITERS[path.suffix.lower()](report, lang))
+        print(w("cli.wrote", path=path), file=sys.stderr)
     if args.scenario is not None:
         row = rows[args.scenario]
-        prefix = (
-            args.scenario_prefix or str(Path(args.output).with_suffix("")) + f"-{row.max_moves}"
-        )
+        first = Path(args.output[0])
+        prefix = args.scenario_prefix or str(first.with_suffix("")) + f"-{row.max_moves}"
         moved = move_problem_document(document, problem, row.moves)
         Path(f"{prefix}-problem.json").write_text(json.dumps(moved, indent=1, ensure_ascii=False))
         write_solution(row.solution, f"{prefix}-solution.json")
