@@ -80,6 +80,9 @@ windows are wide."""
 FLEET_SHARE = 0.5
 """Of the time left after the first plans, the share the fleet stage may use (it usually stops
 early, at the lower bound)."""
+WIDE_FLEET_SHARE = 0.8
+"""With wide windows the fleet search rarely proves its optimum and keeps finding buses to save,
+so it gets most of the time left."""
 DEADHEAD_SHARE = 0.9
 RESERVE_SHARE = 0.05
 STAGE_WORDS = {"fleet": "saving buses", "deadhead": "cutting deadhead", "moves": "restoring bells"}
@@ -129,7 +132,10 @@ def _solve(
     reporter.phase("matching_blocks", "choosing shifts to save buses")
     _peak_stage(day_sets, deadline, params, reporter)
     bounds = [g.lower_bound for _, g in groups]
-    _run_stage(groups, "fleet", deadline, FLEET_SHARE, params, reporter)
+    wide = any(wide_windows(part) for ds in day_sets for part in ds.parts)
+    _run_stage(
+        groups, "fleet", deadline, WIDE_FLEET_SHARE if wide else FLEET_SHARE, params, reporter
+    )
     for (ds, group), before in zip(groups, bounds, strict=True):
         if group.whole:  # the duty limits may have raised a part's proven bound
             ds.lower_bound += group.lower_bound - before
