@@ -18,7 +18,7 @@ bound does not.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -45,7 +45,8 @@ class PeakResult:
     buses: int
     """The least peak found: buses the relaxation needs with the chosen moves."""
     bound: int
-    """Proven: no plan with at most the allowed moves needs fewer buses (on the busiest day)."""
+    """Proven: no plan with at most the allowed moves needs fewer buses (on the busiest day);
+    0 when the moves were being chosen rather than bounded (`relax` False)."""
     amounts: tuple[int, ...]
     """Chosen move per unit, seconds."""
     shifts: tuple[IntArray, ...]
@@ -118,9 +119,6 @@ def peak_bound(
         for choice in pick:
             limit.SetCoefficient(choice[0], 1)
     fleet = solver.IntVar(0, infinity, "fleet")
-    objective = solver.Objective()
-    objective.SetCoefficient(fleet, 1)
-    objective.SetMinimization()
     day_caps: dict[int, list[pywraplp.Variable]] = {}
     placements: list[list[list[tuple[int, pywraplp.Variable]]]] = []
     for part in parts:
@@ -132,10 +130,38 @@ def peak_bound(
         total.SetCoefficient(fleet, 1)
         for cap in caps:
             total.SetCoefficient(cap, -1)
-    status = run.mip(solver, PRIMAL_FIRST)
+    objective = solver.Objective()
+    objective.SetCoefficient(fleet, 1)
+    objective.SetMinimization()
+    status = run.share(1.0 if relax else FLEET_FIRST).mip(solver, PRIMAL_FIRST)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     bound = fleet.solution_value() if status == pywraplp.Solver.OPTIMAL else objective.BestBound()
+    result = _read(solver, fleet, pick, parts, placements, int(np.ceil(bound - 1e-6)))
+    if relax:
+        return result
+    # Choosing: at that peak, the other days' peaks and the fewest steps moved; the first
+    # answer stands if this one is not found in time.
+    solver.Add(fleet <= result.buses)
+    _prefer_small_moves(objective, day_caps, pick, amounts)
+    status = run.mip(solver, PRIMAL_FIRST)
+    if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
+        result = _read(solver, fleet, pick, parts, placements, 0)
+    return replace(result, bound=0)
+
+
+FLEET_FIRST = 0.6
+"""When choosing moves, the share of the time for the busiest day's peak alone."""
+
+
+def _read(
+    solver: pywraplp.Solver,
+    fleet: pywraplp.Variable,
+    pick: list[dict[int, pywraplp.Variable]],
+    parts: Sequence[PeakPart],
+    placements: list[list[list[tuple[int, pywraplp.Variable]]]],
+    bound: int,
+) -> PeakResult:
     chosen = tuple(
         next((a for a, var in choice.items() if var.solution_value() > 0.5), 0) for choice in pick
     )
@@ -145,12 +171,28 @@ def peak_bound(
         for k, options in enumerate(trips):
             own[k] = next((t for t, var in options if var.solution_value() > 0.5), 0)
         shifts.append(own)
-    return PeakResult(
-        buses=round(fleet.solution_value()),
-        bound=int(np.ceil(bound - 1e-6)),
-        amounts=chosen,
-        shifts=tuple(shifts),
-    )
+    return PeakResult(round(fleet.solution_value()), bound, chosen, tuple(shifts))
+
+
+def _prefer_small_moves(
+    objective: pywraplp.Objective,
+    day_caps: dict[int, list[pywraplp.Variable]],
+    pick: list[dict[int, pywraplp.Variable]],
+    amounts: Sequence[int],
+) -> None:
+    """The peaks of all days first, then the fewest steps moved (a weight that keeps the order
+    strict), so that no bell moves further than it helps."""
+    objective.Clear()
+    objective.SetMinimization()
+    step = min((abs(a) for a in amounts if a), default=1)
+    steps = {a: abs(a) // step for a in set(amounts) | {0}}
+    most_steps = sum(max(steps.values()) for _ in pick) + 1
+    for caps in day_caps.values():
+        for cap in caps:
+            objective.SetCoefficient(cap, most_steps)
+    for choice in pick:
+        for a, var in choice.items():
+            objective.SetCoefficient(var, steps[a])
 
 
 def _place_trips(
