@@ -73,16 +73,17 @@ class Group:
                 self.plan = self.repaired
         self.fleet_proven = self.plan.buses(len(c)) == self.lower_bound
 
-    def offer(self, shifts: IntArray, bound: int | None = None) -> None:
+    def offer(self, shifts: IntArray | None, bound: int | None = None) -> None:
         """A start from other shifts (the peak relaxation's): the exact flow at those shifts
         replaces the plan if better; `bound`, when given, is a proven bound for this group."""
         if bound is not None:
             self.lower_bound = max(self.lower_bound, bound)
         c = self.connections
-        plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
-        if self.keeps_limits(plan) and _better(plan, self.plan, c):
-            self.plan = plan
-            self._model = None
+        if shifts is not None:
+            plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
+            if self.keeps_limits(plan) and _better(plan, self.plan, c):
+                self.plan = plan
+                self._model = None
         self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
 
     @property

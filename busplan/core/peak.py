@@ -42,8 +42,9 @@ class PeakPart:
 
 @dataclass(frozen=True)
 class PeakResult:
-    buses: int
-    """The least peak found: buses the relaxation needs with the chosen moves."""
+    buses: int | None
+    """The least peak found: buses the relaxation needs with the chosen moves (None when
+    only the LP relaxation's bound was reached in time; then no moves or shifts)."""
     bound: int
     """Proven: no plan with at most the allowed moves needs fewer buses (on the busiest day);
     0 when the moves were being chosen rather than bounded (`relax` False)."""
@@ -104,95 +105,110 @@ def peak_bound(
     sits at its official time plus the move (a restriction: the moves it picks are a plan's
     choice, not a bound). Returns None when no solution was found in time.
     """
-    solver = pywraplp.Solver.CreateSolver("SCIP")
-    if solver is None:
-        raise RuntimeError("the SCIP solver of OR-Tools is not available")
-    infinity = solver.infinity()
-    values = sorted(set(amounts) | {0})
-    pick = [{a: solver.BoolVar("") for a in values} for _ in range(n_units)]
-    for choice in pick:
-        one = solver.Constraint(1, 1)
-        for var in choice.values():
-            one.SetCoefficient(var, 1)
-    if max_moves is not None and n_units:
-        limit = solver.Constraint(n_units - max_moves, infinity)  # units left where they are
-        for choice in pick:
-            limit.SetCoefficient(choice[0], 1)
-    fleet = solver.IntVar(0, infinity, "fleet")
-    day_caps: dict[int, list[pywraplp.Variable]] = {}
-    placements: list[list[list[tuple[int, pywraplp.Variable]]]] = []
-    for part in parts:
-        cap = solver.IntVar(0, len(part.connections), "")
-        day_caps.setdefault(part.day_set, []).append(cap)
-        placements.append(_place_trips(solver, part, values, pick, cap, relax))
-    for caps in day_caps.values():
-        total = solver.Constraint(0, infinity)
-        total.SetCoefficient(fleet, 1)
-        for cap in caps:
-            total.SetCoefficient(cap, -1)
-    objective = solver.Objective()
-    objective.SetCoefficient(fleet, 1)
-    objective.SetMinimization()
-    status = run.share(1.0 if relax else FLEET_FIRST).mip(solver, PRIMAL_FIRST)
+    lp = _PeakModel("GLOP", parts, amounts, n_units, max_moves, relax)
+    lp_bound = 0
+    if relax and run.share(LP_SHARE).lp(lp.solver) == pywraplp.Solver.OPTIMAL:
+        lp_bound = int(np.ceil(lp.objective.Value() - 1e-6))
+    mip = _PeakModel("SCIP", parts, amounts, n_units, max_moves, relax)
+    status = run.share(1.0 if relax else FLEET_FIRST).mip(mip.solver, PRIMAL_FIRST)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return None
-    bound = fleet.solution_value() if status == pywraplp.Solver.OPTIMAL else objective.BestBound()
-    result = _read(solver, fleet, pick, parts, placements, int(np.ceil(bound - 1e-6)))
+        return PeakResult(None, lp_bound, (), ()) if lp_bound else None
+    if status == pywraplp.Solver.OPTIMAL:
+        bound = mip.fleet.solution_value()
+    else:
+        bound = mip.objective.BestBound()
+    result = mip.read(max(int(np.ceil(bound - 1e-6)), lp_bound))
     if relax:
         return result
     # Choosing: at that peak, the other days' peaks and the fewest steps moved; the first
     # answer stands if this one is not found in time.
-    solver.Add(fleet <= result.buses)
-    _prefer_small_moves(objective, day_caps, pick, amounts)
-    status = run.mip(solver, PRIMAL_FIRST)
+    mip.solver.Add(mip.fleet <= result.buses)
+    mip.prefer_small_moves(amounts)
+    status = run.mip(mip.solver, PRIMAL_FIRST)
     if status in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        result = _read(solver, fleet, pick, parts, placements, 0)
+        result = mip.read(0)
     return replace(result, bound=0)
 
 
+class _PeakModel:
+    """The time-indexed model in one solver: GLOP for its LP relaxation (a bound in seconds
+    even where the MIP runs out of time), SCIP for the MIP."""
+
+    def __init__(
+        self,
+        solver_name: str,
+        parts: Sequence[PeakPart],
+        amounts: Sequence[int],
+        n_units: int,
+        max_moves: int | None,
+        relax: bool,
+    ) -> None:
+        solver = pywraplp.Solver.CreateSolver(solver_name)
+        if solver is None:
+            raise RuntimeError(f"the {solver_name} solver of OR-Tools is not available")
+        self.solver = solver
+        infinity = solver.infinity()
+        values = sorted(set(amounts) | {0})
+        self.pick = [{a: solver.BoolVar("") for a in values} for _ in range(n_units)]
+        for choice in self.pick:
+            one = solver.Constraint(1, 1)
+            for var in choice.values():
+                one.SetCoefficient(var, 1)
+        if max_moves is not None and n_units:
+            limit = solver.Constraint(n_units - max_moves, infinity)  # units left unmoved
+            for choice in self.pick:
+                limit.SetCoefficient(choice[0], 1)
+        self.fleet = solver.IntVar(0, infinity, "fleet")
+        self.day_caps: dict[int, list[pywraplp.Variable]] = {}
+        self.parts = parts
+        self.placements = []
+        for part in parts:
+            cap = solver.IntVar(0, len(part.connections), "")
+            self.day_caps.setdefault(part.day_set, []).append(cap)
+            self.placements.append(_place_trips(solver, part, values, self.pick, cap, relax))
+        for caps in self.day_caps.values():
+            total = solver.Constraint(0, infinity)
+            total.SetCoefficient(self.fleet, 1)
+            for cap in caps:
+                total.SetCoefficient(cap, -1)
+        self.objective = solver.Objective()
+        self.objective.SetCoefficient(self.fleet, 1)
+        self.objective.SetMinimization()
+
+    def read(self, bound: int) -> PeakResult:
+        chosen = tuple(
+            next((a for a, var in choice.items() if var.solution_value() > 0.5), 0)
+            for choice in self.pick
+        )
+        shifts = []
+        for part, trips in zip(self.parts, self.placements, strict=True):
+            own = np.zeros(len(part.connections), np.int64)
+            for k, options in enumerate(trips):
+                own[k] = next((t for t, var in options if var.solution_value() > 0.5), 0)
+            shifts.append(own)
+        return PeakResult(round(self.fleet.solution_value()), bound, chosen, tuple(shifts))
+
+    def prefer_small_moves(self, amounts: Sequence[int]) -> None:
+        """The peaks of all days first, then the fewest steps moved (a weight that keeps the
+        order strict), so that no bell moves further than it helps."""
+        objective = self.objective
+        objective.Clear()
+        objective.SetMinimization()
+        step = min((abs(a) for a in amounts if a), default=1)
+        steps = {a: abs(a) // step for a in set(amounts) | {0}}
+        most_steps = sum(max(steps.values()) for _ in self.pick) + 1
+        for caps in self.day_caps.values():
+            for cap in caps:
+                objective.SetCoefficient(cap, most_steps)
+        for choice in self.pick:
+            for a, var in choice.items():
+                objective.SetCoefficient(var, steps[a])
+
+
+LP_SHARE = 0.3
+"""Of a bound's time, the most the LP relaxation may take (it usually needs a few seconds)."""
 FLEET_FIRST = 0.6
 """When choosing moves, the share of the time for the busiest day's peak alone."""
-
-
-def _read(
-    solver: pywraplp.Solver,
-    fleet: pywraplp.Variable,
-    pick: list[dict[int, pywraplp.Variable]],
-    parts: Sequence[PeakPart],
-    placements: list[list[list[tuple[int, pywraplp.Variable]]]],
-    bound: int,
-) -> PeakResult:
-    chosen = tuple(
-        next((a for a, var in choice.items() if var.solution_value() > 0.5), 0) for choice in pick
-    )
-    shifts = []
-    for part, trips in zip(parts, placements, strict=True):
-        own = np.zeros(len(part.connections), np.int64)
-        for k, options in enumerate(trips):
-            own[k] = next((t for t, var in options if var.solution_value() > 0.5), 0)
-        shifts.append(own)
-    return PeakResult(round(fleet.solution_value()), bound, chosen, tuple(shifts))
-
-
-def _prefer_small_moves(
-    objective: pywraplp.Objective,
-    day_caps: dict[int, list[pywraplp.Variable]],
-    pick: list[dict[int, pywraplp.Variable]],
-    amounts: Sequence[int],
-) -> None:
-    """The peaks of all days first, then the fewest steps moved (a weight that keeps the order
-    strict), so that no bell moves further than it helps."""
-    objective.Clear()
-    objective.SetMinimization()
-    step = min((abs(a) for a in amounts if a), default=1)
-    steps = {a: abs(a) // step for a in set(amounts) | {0}}
-    most_steps = sum(max(steps.values()) for _ in pick) + 1
-    for caps in day_caps.values():
-        for cap in caps:
-            objective.SetCoefficient(cap, most_steps)
-    for choice in pick:
-        for a, var in choice.items():
-            objective.SetCoefficient(var, steps[a])
 
 
 def _place_trips(

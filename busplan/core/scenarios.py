@@ -88,7 +88,8 @@ def bell_curve(
             parts = _with_plan_tails(problem, parts, rows[-1].solution)
         found = _peak(parts, rules, len(units), k, params, reporter, relax=False)
         proven = _peak(busiest, rules, len(units), k, params, reporter, relax=True)
-        moves = moves_of_units(units, found.amounts) if found and k else {}
+        chosen = found.amounts if found and found.buses is not None and k else ()
+        moves = moves_of_units(units, chosen) if chosen else {}
         moved = move_bells(problem, moves)
         solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
         solution = solve(moved, solve_params, travel=travel, progress=progress)
@@ -96,7 +97,7 @@ def bell_curve(
         row = Scenario(
             k,
             moves,
-            sum(1 for a in (found.amounts if found and k else ()) if a),
+            sum(1 for a in chosen if a),
             solution,
             moved,
             bound,

@@ -82,6 +82,15 @@ class Runner:
             status: int = solver.Solve()
         return status
 
+    def lp(self, solver: pywraplp.Solver) -> int:
+        """Solve a linear program (deterministic; the deadline only as a safety net)."""
+        seconds = self.seconds_left()
+        solver.SetTimeLimit(int(seconds * 1000))
+        self.reporter.within(self.span[0], self.message)
+        with self.reporter.searching(solver.InterruptSolve, seconds, self.span):
+            status: int = solver.Solve()
+        return status
+
     def seconds_left(self) -> float:
         return max(self.limits.deadline - time.monotonic(), 0.05)
 

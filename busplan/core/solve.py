@@ -227,10 +227,12 @@ def _peak_stage(
         if result.bound > ds.part_bounds[n]:
             ds.lower_bound += result.bound - ds.part_bounds[n]
             ds.part_bounds[n] = result.bound
-        shift_of = dict(zip(part.trips, result.shifts[0], strict=True))
+        shift_of = dict(zip(part.trips, result.shifts[0], strict=True)) if result.shifts else {}
+        members = set(part.trips)
         for group in ds.groups:
-            if group.connections.trips[0] in shift_of:
-                shifts = np.array([shift_of[k] for k in group.connections.trips], np.int64)
+            trips = group.connections.trips
+            if trips[0] in members:
+                shifts = np.array([shift_of[k] for k in trips], np.int64) if shift_of else None
                 group.offer(shifts, ds.part_bounds[n] if group.whole else None)
 
 
