@@ -100,13 +100,17 @@ def test_xlsx_day_sheets_list_every_trip_grouped_by_bus(planned: tuple[Problem, 
 
 
 def test_xlsx_summary_has_a_row_per_day(planned: tuple[Problem, Solution]) -> None:
-    """The summary sheet states buses, lower bound and trips for every day."""
+    """The summary sheet states buses, lower bound and trips for every day, and the deadhead
+    beside its proven bound."""
     problem, solution = planned
     ws = openpyxl.load_workbook(io.BytesIO(export_xlsx(problem, solution)))["Summary"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     for day, plan in solution.days.items():
-        assert plan.stats is not None
-        assert rows[day][2:5] == (len(plan.buses), plan.stats.lower_bound, plan.stats.trips)
+        s = plan.stats
+        assert s is not None and s.deadhead_bound_s is not None
+        assert rows[day][2:5] == (len(plan.buses), s.lower_bound, s.trips)
+        assert rows[day][6:8] == (s.deadhead_s / 60, s.deadhead_bound_s / 60)
+        assert rows[day][7] <= rows[day][6]
 
 
 def pdf_pages(content: bytes) -> list[str]:
