@@ -84,7 +84,12 @@ export function showResults(view, { job, problem, result }) {
       "section",
       { class: "panel", "aria-labelledby": "timeline-title" },
       h("div", { class: "timeline-head" }, timelineTitle, legend()),
-      h("div", { class: "timeline-tools" }, h("p", { class: "help" }, t("results.choose_bus")), finder),
+      h(
+        "div",
+        { class: "timeline-tools" },
+        h("p", { class: "help" }, t("results.choose_bus")),
+        finder,
+      ),
       timelineBox,
       unassigned,
     ),

@@ -51,8 +51,24 @@ export function renderTimeline(buses, { selected = null, onSelect }) {
       ),
     ),
   );
+  // The hour lines once, as tall as the list, behind the rows (not in every row).
+  const grid = h(
+    "div",
+    { class: "tl-grid", "aria-hidden": "true" },
+    h("div", { class: "tl-name" }),
+    h(
+      "div",
+      { class: "tl-track" },
+      hours.map((m) => h("span", { class: "tl-hour", style: { left: pct(m) } })),
+    ),
+  );
   const list = h("ol", { class: "tl-rows", "aria-label": t("figure.buses") });
-  const box = h("div", { class: "timeline", "data-testid": "timeline" }, axis, list);
+  const box = h(
+    "div",
+    { class: "timeline", "data-testid": "timeline" },
+    axis,
+    h("div", { class: "tl-body" }, grid, list),
+  );
 
   function row(bus, n) {
     const button = h(
@@ -74,7 +90,6 @@ export function renderTimeline(buses, { selected = null, onSelect }) {
     const track = h(
       "div",
       { class: "tl-track" },
-      hours.map((m) => h("span", { class: "tl-hour", style: { left: pct(m) } })),
       bus.legs.map((leg) => bars(leg, pct)),
     );
     return h(
