@@ -12,15 +12,16 @@ Playwright:
 
 1. the API: `GET /jobs?limit=20`, `/jobs/{id}`, `/jobs/{id}/result`, `/jobs/{id}/problem`
    (median of `--repeat`, from a client on the same machine);
-2. the jobs list: from opening `#/jobs` in a new page to every row's figures shown;
-3. the results: from opening `#/jobs/{id}` to the Gantt and the figures shown;
+2. the jobs list: from opening `#/jobs` in a new page (the browser's navigation start, by
+   its own clock) to the first frame with every row's figures shown;
+3. the results: the same for `#/jobs/{id}`, to the Gantt and the figures shown;
 4. scrolling the Gantt: 300 animation frames scrolling 120 px each (1,500 rows), the time
    between frames (median, 95th percentile, longest) and the most rows in the page;
 5. choosing a bus: from the click to its trips drawn on the map.
 
-`--before DIR` runs the same on another checkout (for example `git archive <commit>` unpacked
-in DIR) so that both are measured on one machine in one run. Figures are appended to
-benchmarks/results-web.md.
+`--before DIR` runs the same on another checkout (`git archive <commit> | tar -x -C DIR`) so
+that both are measured on one machine in one run. Each run is written at the top of
+benchmarks/results-web.md, under its introduction.
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ def timed(action: Callable[[], object], repeat: int) -> float:
     return statistics.median(times)
 
 
+def median_of(action: Callable[[], float], repeat: int) -> float:
+    """Median of the seconds `action` reports, over `repeat` runs."""
+    return statistics.median(action() for _ in range(repeat))
+
+
 def api_times(url: str, job_id: str, repeat: int) -> dict[str, float]:
     out = {}
     with httpx.Client(base_url=url, timeout=300) as client:
@@ -150,20 +156,31 @@ def api_times(url: str, job_id: str, repeat: int) -> dict[str, float]:
     return out
 
 
-def open_jobs(page: Page, rows: int) -> None:
-    page.goto("/#/jobs")
-    page.wait_for_function(
-        "n => document.querySelectorAll('tr[data-job]').length === n && ![...document"
-        ".querySelectorAll('.figures-cell')].some((c) => c.textContent.trim() === '…')",
+# Seconds from the page's navigation start, by the browser's own clock, to the first frame
+# in which the condition holds (checked once per animation frame).
+SHOWN_AT = "(shown) => shown() ? performance.now() / 1000 : false"
+
+
+def open_jobs(page: Page, rows: int) -> float:
+    page.goto("/#/jobs", wait_until="commit")
+    handle = page.wait_for_function(
+        f"""n => ({SHOWN_AT})(() => document.querySelectorAll('tr[data-job]').length === n
+          && ![...document.querySelectorAll('.figures-cell')]
+               .some((c) => c.textContent.trim() === '…'))""",
         arg=rows,
         timeout=300_000,
     )
+    return float(handle.json_value())
 
 
-def open_results(page: Page, job_id: str) -> None:
-    page.goto(f"/#/jobs/{job_id}")
-    page.wait_for_selector(".tl-row", timeout=300_000)
-    page.wait_for_selector("[data-testid=figure-buses]", timeout=300_000)
+def open_results(page: Page, job_id: str) -> float:
+    page.goto(f"/#/jobs/{job_id}", wait_until="commit")
+    handle = page.wait_for_function(
+        f"""() => ({SHOWN_AT})(() => document.querySelector('.tl-row')
+          && document.querySelector('[data-testid=figure-buses]'))""",
+        timeout=300_000,
+    )
+    return float(handle.json_value())
 
 
 def browser_times(url: str, job_id: str, jobs: int, repeat: int) -> dict[str, Any]:
@@ -173,18 +190,19 @@ def browser_times(url: str, job_id: str, jobs: int, repeat: int) -> dict[str, An
         context = browser.new_context(base_url=url, viewport={"width": 1280, "height": 900})
         context.route("**/tile.openstreetmap.org/**", lambda route: route.abort())
 
-        def fresh(action: Callable[[Page], None]) -> Callable[[], None]:
-            def run() -> None:
+        def fresh(action: Callable[[Page], float]) -> Callable[[], float]:
+            def run() -> float:
                 page = context.new_page()
                 try:
-                    action(page)
+                    return action(page)
                 finally:
                     page.close()
 
             return run
 
-        out["jobs list shown"] = timed(fresh(lambda pg: open_jobs(pg, min(20, jobs))), repeat)
-        out["results shown"] = timed(fresh(lambda pg: open_results(pg, job_id)), repeat)
+        rows = min(20, jobs)
+        out["jobs list shown"] = median_of(fresh(lambda pg: open_jobs(pg, rows)), repeat)
+        out["results shown"] = median_of(fresh(lambda pg: open_results(pg, job_id)), repeat)
         page = context.new_page()
         open_results(page, job_id)
         scroll = page.locator("[data-testid=timeline]").evaluate(SCROLL)
@@ -274,9 +292,11 @@ def main() -> None:
     shutil.rmtree(folder, ignore_errors=True)
     text = report(runs, args, sizes)
     sys.stdout.write(text)
-    heading = "# Web UI benchmark\n\nWritten by `benchmarks/web_bench.py`.\n\n"
-    old = RESULTS.read_text() if RESULTS.exists() else heading
-    RESULTS.write_text(old.rstrip("\n") + "\n\n" + text)
+    # The newest run goes first, under the file's own introduction.
+    old = RESULTS.read_text() if RESULTS.exists() else "# Web UI benchmark\n\n"
+    at = old.find("\n## Run")
+    head, runs = (old, "") if at < 0 else (old[: at + 1], old[at + 1 :])
+    RESULTS.write_text(head.rstrip("\n") + "\n\n" + text + ("\n" + runs if runs else ""))
 
 
 if __name__ == "__main__":
