@@ -66,6 +66,7 @@ def test_gantt_holds_few_rows_and_scrolls_to_the_last_bus(
     expect(row(page, last["id"])).to_be_in_viewport()
     expect(row(page, "B0001")).to_have_count(0)
     assert rows(page) < MAX_ROWS
+    expect(page.locator('.tl-bus[tabindex="0"]')).to_have_count(1)  # Tab still finds a bus
     bars = row(page, last["id"]).locator(".tl-trip")
     expect(bars).to_have_count(len(last["trips"]))
     titles = bars.evaluate_all("bars => bars.map(b => b.title)")

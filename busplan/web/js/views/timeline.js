@@ -141,6 +141,11 @@ export function renderTimeline(buses, { selected = null, onSelect }) {
       drawn.set(id, fresh);
       list.insertBefore(fresh, next);
     }
+    // Tab must always find a bus: if its stop has scrolled away, the first bus in view is it.
+    if (buses.length && !drawn.has(focusable)) {
+      focusable = buses[Math.min(buses.length - 1, Math.floor(top / rowPx))].id;
+      buttonOf(focusable).tabIndex = 0;
+    }
   }
 
   function schedule() {
