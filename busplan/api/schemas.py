@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from busplan.jobs.record import JobRecord
+from busplan.jobs.record import JobListing, JobRecord
 
 
 class OptimizeRequest(BaseModel):
@@ -43,11 +43,17 @@ class JobView(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    summary: dict[str, Any] | None = Field(
+        default=None,
+        description="A completed job's figures: its result's week stats and `lower_bound`, "
+        "the largest of its days' lower bounds on buses.",
+    )
 
     @classmethod
-    def of(cls, job: JobRecord) -> JobView:
+    def of(cls, job: JobRecord | JobListing) -> JobView:
         own: dict[str, Any] = {"job_id": job.id, "status": job.state}
         own["params"] = job.params.to_dict()
+        own["summary"] = job.summary if isinstance(job, JobListing) else None
         same = {name: getattr(job, name) for name in cls.model_fields if name not in own}
         return cls(**same, **own)
 

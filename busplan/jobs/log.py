@@ -24,7 +24,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.jobs.events import ErrorCode, RunEvent
-from busplan.jobs.record import JobParams, JobRecord, record_of
+from busplan.jobs.record import JobListing, JobParams, JobRecord, listing_of, record_of
 from busplan.store import repository as repo
 from busplan.store.models import Event
 from busplan.store.states import InvalidTransition, JobNotFound, JobState
@@ -112,12 +112,31 @@ class JobLog:
 
     def page(
         self, *, limit: int, offset: int, state: JobState | None, tenant: str | None = None
-    ) -> tuple[list[JobRecord], int]:
+    ) -> tuple[list[JobListing], int]:
+        """A page of jobs, newest first, with their results' figures but not the results."""
         with self.sessions() as session:
             rows, total = repo.list_jobs(
                 session=session, limit=limit, offset=offset, state=state, tenant=tenant
             )
-            return [record_of(j) for j in rows], total
+            done = [j.id for j in rows if j.state == JobState.COMPLETED.value]
+            summaries = repo.result_summaries(session=session, job_ids=done)
+            return [listing_of(j, summaries.get(j.id)) for j in rows], total
+
+    def listing(self, job_id: str, *, tenant: str | None = None) -> JobListing:
+        """The job as `page` shows it; JobNotFound as `require`."""
+        with self.sessions() as session:
+            job = repo.get_job_light(session=session, job_id=job_id)
+            if job is None or (tenant is not None and job.tenant != tenant):
+                raise JobNotFound(job_id)
+            done = job.state == JobState.COMPLETED.value
+            summaries = repo.result_summaries(session=session, job_ids=[job_id] if done else [])
+            return listing_of(job, summaries.get(job_id))
+
+    def document(self, job_id: str, part: str, *, tenant: str | None = None) -> str | None:
+        """The job's `problem` or `result` as stored JSON text; None if there is no such job
+        (of that tenant) or it has no such document yet."""
+        with self.sessions() as session:
+            return repo.job_document(session=session, job_id=job_id, part=part, tenant=tenant)
 
     def queued(self, tenant: str) -> int:
         """Jobs of the tenant waiting for a worker."""

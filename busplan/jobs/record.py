@@ -86,3 +86,38 @@ def record_of(job: Job) -> JobRecord:
     """The one conversion from a store row (its parameters included)."""
     values = {f.name: getattr(job, f.name) for f in fields(JobRecord)}
     return JobRecord(**values | {"state": JobState(job.state), "params": JobParams.of(job.params)})
+
+
+@dataclass(frozen=True, slots=True)
+class JobListing:
+    """A job as lists and status answers show it: a record without its problem and result
+    documents (megabytes each for a region's week), with the result's figures instead."""
+
+    id: str
+    state: JobState
+    tenant: str
+    name: str
+    trips: int
+    params: JobParams
+    task_id: str | None
+    attempts: int
+    phase: str | None
+    progress: float
+    message: str
+    last_seq: int
+    error_code: str | None
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+    summary: dict[str, Any] | None
+    """A completed job's week statistics (`result.stats`) and `lower_bound`, the largest of
+    its days' lower bounds on buses; None before the job has a result."""
+
+
+def listing_of(job: Job, summary: dict[str, Any] | None) -> JobListing:
+    """A store row whose problem and result were not loaded, with its result's figures."""
+    values = {f.name: getattr(job, f.name) for f in fields(JobListing) if f.name != "summary"}
+    state, params = JobState(job.state), JobParams.of(job.params)
+    return JobListing(**values | {"state": state, "params": params, "summary": summary})

@@ -7,13 +7,16 @@ the progress pump, other API nodes sharing one PostgreSQL).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, Text, bindparam, func, select, text, update
+from sqlalchemy import cast as sql_cast
+from sqlalchemy.orm import Session, defer
 
+from busplan.core.model import DAYS
 from busplan.store.models import Event, Job
 from busplan.store.states import FINISHED, InvalidTransition, JobNotFound, JobState, sources
 
@@ -83,7 +86,7 @@ def list_jobs(
     tenant: str | None = None,
 ) -> tuple[Sequence[Job], int]:
     """A page of jobs, newest first, and the total number matching (of one tenant if given)."""
-    query = select(Job)
+    query = select(Job).options(*_LIGHT)
     counted = select(func.count()).select_from(Job)
     if tenant is not None:
         query = query.where(Job.tenant == tenant)
@@ -95,6 +98,57 @@ def list_jobs(
         query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
     ).all()
     return rows, session.scalar(counted) or 0
+
+
+_LIGHT = (defer(Job.problem, raiseload=True), defer(Job.result, raiseload=True))
+"""Listing options: a job's problem and result stay in the database (touching them raises)."""
+
+
+def get_job_light(*, session: Session, job_id: str) -> Job | None:
+    """The job without its problem and result documents."""
+    return session.scalars(select(Job).options(*_LIGHT).where(Job.id == job_id)).first()
+
+
+def job_document(
+    *, session: Session, job_id: str, part: str, tenant: str | None = None
+) -> str | None:
+    """The job's `problem` or `result` as the JSON text the database holds, not parsed: a
+    region's documents are megabytes, and the API sends them on as they are."""
+    column = {"problem": Job.problem, "result": Job.result}[part]
+    query = select(sql_cast(column, Text)).where(Job.id == job_id)
+    if tenant is not None:
+        query = query.where(Job.tenant == tenant)
+    return session.scalar(query)
+
+
+# The week's stats and each day's lower bound, read inside the database: one parse of the
+# stored text on SQLite (one json_extract of several paths), one path query on PostgreSQL.
+_BOUNDS = ", ".join(f"'$.days.\"{day}\".stats.lower_bound'" for day in DAYS)
+_SUMMARY_SQL = {
+    "sqlite": f"""SELECT id, json_extract(result, '$.stats', {_BOUNDS})
+        FROM jobs WHERE id IN :ids AND result IS NOT NULL""",
+    "postgresql": """SELECT id, jsonb_build_array(result -> 'stats')
+          || jsonb_path_query_array(result, '$.days.*.stats.lower_bound')
+        FROM jobs WHERE id IN :ids AND result IS NOT NULL""",
+}
+
+
+def result_summaries(*, session: Session, job_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """For each job with a result: its week's stats plus `lower_bound`, the largest of its
+    days' lower bounds (None if no day states one). Jobs without a result are left out."""
+    if not job_ids:
+        return {}
+    sql = _SUMMARY_SQL.get(session.get_bind().dialect.name)
+    if sql is None:
+        raise NotImplementedError(f"no summary query for {session.get_bind().dialect.name}")
+    query = text(sql).bindparams(bindparam("ids", expanding=True))
+    out: dict[str, dict[str, Any]] = {}
+    for job_id, found in session.execute(query, {"ids": list(job_ids)}):
+        stats, *bounds = json.loads(found) if isinstance(found, str) else found
+        numbers = [b for b in bounds if isinstance(b, int | float)]
+        week = stats if isinstance(stats, dict) else {}
+        out[job_id] = {**week, "lower_bound": max(numbers, default=None)}
+    return out
 
 
 def jobs_in_state(*, session: Session, state: JobState) -> Sequence[Job]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -14,6 +15,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm import Session, sessionmaker
 
 from busplan.store import make_engine, session_factory, upgrade
@@ -219,3 +221,32 @@ def test_jobs_are_listed_newest_first_and_counted(sessions: sessionmaker[Session
         counts = repo.count_by_state(session=s)
         assert counts[JobState.QUEUED] == 4 and counts[JobState.CANCELLED] == 1
         assert repo.require_job(session=s, job_id="l0").created_at == NOW
+
+
+def test_listing_reads_figures_not_documents(sessions: sessionmaker[Session]) -> None:
+    """A page of jobs leaves problems and results in the database; a completed job's summary
+    is its week's stats and its days' largest lower bound; documents come back as JSON text."""
+    result = {
+        "version": 1,
+        "days": {
+            "L": {"buses": [], "stats": {"lower_bound": 3}},
+            "Mc": {"buses": [], "stats": {"lower_bound": 5}},
+            "V": {"buses": [], "stats": {}},
+        },
+        "stats": {"buses_max": 6, "deadhead_min": 12.5},
+    }
+    for job_id in ("done", "waiting"):
+        new_job(sessions, job_id)
+    move(sessions, "done", JobState.RUNNING)
+    with sessions.begin() as s:
+        repo.transition(session=s, job_id="done", to=JobState.COMPLETED, now=NOW, result=result)
+    with sessions() as s:
+        page, _ = repo.list_jobs(session=s, limit=10, offset=0)
+        with pytest.raises(InvalidRequestError):
+            _ = page[0].result
+        summaries = repo.result_summaries(session=s, job_ids=["done", "waiting"])
+        assert summaries == {"done": {"buses_max": 6, "deadhead_min": 12.5, "lower_bound": 5}}
+        text = repo.job_document(session=s, job_id="done", part="result")
+        assert isinstance(text, str) and json.loads(text) == result
+        assert repo.job_document(session=s, job_id="waiting", part="result") is None
+        assert repo.job_document(session=s, job_id="done", part="problem", tenant="other") is None

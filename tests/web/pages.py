@@ -35,3 +35,18 @@ def run(page: Page, time_limit: float) -> str:
 
 def wait_for_results(page: Page, timeout: float = 60_000) -> None:
     expect(page.get_by_test_id("timeline")).to_be_visible(timeout=timeout)
+
+
+def find_bus(page: Page, bus_id: str) -> None:
+    """Choose a bus by its id in *Find a bus*: the chart holds only the rows near its view,
+    so a bus far down a long day has no row to click until the chart scrolls to it."""
+    page.get_by_test_id("bus-find").fill(bus_id)
+    page.get_by_test_id("bus-find").press("Enter")
+    expect(page.locator(f'.tl-row[data-bus="{bus_id}"] .tl-bus')).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+
+def expect_buses(page: Page, count: int) -> None:
+    """The chart is of `count` buses (each row says how many there are in all)."""
+    expect(page.locator(".tl-row").first).to_have_attribute("aria-setsize", str(count))

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.web.helpers import Server, contract_workbook, example_trips
-from tests.web.pages import WATCH_PROGRESS, run, upload, wait_for_results
+from tests.web.pages import WATCH_PROGRESS, expect_buses, run, upload, wait_for_results
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_upload_report_run_results_download(page: Page, server: Server, workbook
     result = server.get(f"/jobs/{job_id}/result").json()["result"]
     first_day = next(d for d in ("L", "M", "Mc", "X", "V") if d in result["days"])
     buses = result["days"][first_day]["buses"]
-    expect(page.locator(".tl-row")).to_have_count(len(buses))
+    expect_buses(page, len(buses))
     expect(page.get_by_test_id("figure-buses")).to_contain_text(
         str(result["days"][first_day]["stats"]["buses"])
     )

@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.web.conftest import new_context
 from tests.web.helpers import ROOT, Server, contract_workbook, example_trips
-from tests.web.pages import run, upload, wait_for_results
+from tests.web.pages import expect_buses, find_bus, run, upload, wait_for_results
 
 
 @pytest.fixture
@@ -67,13 +67,13 @@ def test_every_screen_on_the_example(
 
     wait_for_results(page)
     result = server.get(f"/jobs/{job_id}/result").json()["result"]
-    expect(page.locator(".tl-row")).to_have_count(len(result["days"]["L"]["buses"]))
+    expect_buses(page, len(result["days"]["L"]["buses"]))
     assert fits_width(page)
     page.mouse.move(0, 0)
     page.screenshot(path=shots / "results-timeline.png")
 
     bus = busiest_bus(result["days"]["L"])
-    page.locator(f'.tl-row[data-bus="{bus}"] .tl-bus').click()
+    find_bus(page, bus)
     detail = page.get_by_test_id("bus-detail")
     expect(detail.locator("path.leaflet-interactive").first).to_be_visible()
     detail.scroll_into_view_if_needed()

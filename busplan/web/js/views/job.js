@@ -12,13 +12,19 @@ export function render(view, id) {
   let leave = () => {};
   let left = false;
   clear(view, h("p", { class: "working" }, t("job.loading")));
+  // Asked for at once with the job's state, not after it: most jobs opened have completed,
+  // and a region's documents take a while to come. A job still running answers 409 to the
+  // result, which is then asked for again when it completes.
+  const fetchResult = () => api.result(id).then((answer) => answer.result);
+  const problemSoon = quiet(cache.problem(id) || api.problem(id));
+  const resultSoon = quiet(cache.result(id) || fetchResult());
 
-  const results = async (job, result) => {
+  const results = async (job, resultPromise) => {
     if (left) return;
     try {
       const [problem, full] = await Promise.all([
-        cache.problem(id) || api.problem(id),
-        result ? Promise.resolve(result) : cache.result(id) || api.result(id).then((r) => r.result),
+        problemSoon.then((p) => p || api.problem(id)),
+        resultPromise || fetchResult(),
       ]);
       cache.setProblem(id, problem);
       cache.setResult(id, full);
@@ -32,9 +38,11 @@ export function render(view, id) {
     .job(id)
     .then((job) => {
       if (left) return;
-      if (job.status === "completed") results(job);
+      if (job.status === "completed") results(job, resultSoon.then((r) => r || fetchResult()));
       else
-        leave = showProgress(view, job, { onCompleted: (done, result) => results(done, result) });
+        leave = showProgress(view, job, {
+          onCompleted: (done, result) => results(done, result ? Promise.resolve(result) : null),
+        });
     })
     .catch((error) => {
       if (!left) clear(view, failure(error));
@@ -44,6 +52,11 @@ export function render(view, id) {
     left = true;
     leave();
   };
+}
+
+/** The promise's value, or null if it fails (the caller asks again where it matters). */
+function quiet(promise) {
+  return Promise.resolve(promise).catch(() => null);
 }
 
 function failure(error) {

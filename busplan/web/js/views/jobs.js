@@ -1,4 +1,5 @@
 // Recent jobs, newest first: state, figures, links. Refreshes itself while any job runs.
+// The figures come with the list (`summary`), so a page of jobs is one small request.
 
 import { api } from "../api.js";
 import { clear, h } from "../dom.js";
@@ -9,7 +10,6 @@ import {
   formatNumber,
   parseInstant,
 } from "../format.js";
-import { cache } from "../store.js";
 import { t } from "../i18n.js";
 import { errorWords, FINISHED, phaseWords, stateBadge, stateWords } from "../words.js";
 
@@ -98,7 +98,6 @@ export function render(view) {
 function row(job) {
   const link = `#/jobs/${encodeURIComponent(job.job_id)}`;
   const figures = h("td", { class: "figures-cell" }, describe(job));
-  if (job.status === "completed") fillFigures(job.job_id, figures);
   const action =
     job.status === "completed"
       ? t("jobs.results")
@@ -110,7 +109,7 @@ function row(job) {
     { "data-job": job.job_id },
     h("td", {}, formatDateTime(job.created_at)),
     h("th", { scope: "row" }, h("a", { href: link }, job.name || job.job_id.slice(0, 8))),
-    h("td", { class: "num" }, job.trips),
+    h("td", { class: "num" }, formatNumber(job.trips)),
     h(
       "td",
       {},
@@ -142,6 +141,7 @@ function runTime(job) {
 }
 
 function describe(job) {
+  if (job.status === "completed") return job.summary ? figuresOf(job.summary) : "";
   if (job.status === "running") return `${formatNumber(job.progress)} % · ${phaseWords(job.phase)}`;
   if (job.status === "queued") return phaseWords("queued");
   if (job.status === "failed") return errorWords(job.error_code);
@@ -149,23 +149,12 @@ function describe(job) {
   return "…";
 }
 
-async function fillFigures(id, cell) {
-  try {
-    let result = cache.result(id);
-    if (!result) {
-      result = (await api.result(id)).result;
-      cache.setResult(id, result);
-    }
-    const s = result.stats || {};
-    const days = Object.values(result.days || {});
-    const bound = Math.max(...days.map((d) => (d.stats ? d.stats.lower_bound : 0)), 0);
-    cell.textContent = t("jobs.figures", {
-      buses: s.buses_max,
-      bound,
-      empty: formatMinutes(s.deadhead_min || 0),
-      moved: formatMinutes(s.abs_shift_min || 0),
-    });
-  } catch {
-    cell.textContent = "";
-  }
+/** A completed job's figures, from the list itself: results are megabytes for a region. */
+function figuresOf(summary) {
+  return t("jobs.figures", {
+    buses: summary.buses_max,
+    bound: summary.lower_bound ?? 0,
+    empty: formatMinutes(summary.deadhead_min || 0),
+    moved: formatMinutes(summary.abs_shift_min || 0),
+  });
 }

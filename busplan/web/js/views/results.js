@@ -21,12 +21,21 @@ export function showResults(view, { job, problem, result }) {
   let day = days[0];
   let selected = null;
   let detail = null;
+  let timeline = null;
+  let buses = [];
 
   const figures = h("div", { class: "figures", "data-testid": "figures" });
   const timelineBox = h("div", { class: "timeline-box" });
   const timelineTitle = h("h2", { id: "timeline-title" });
   const unassigned = h("div");
   const detailBox = h("div", { class: "detail-box" });
+  const finder = busFinder((id) => {
+    const bus = buses.find((b) => b.id.toLowerCase() === id.toLowerCase());
+    if (!bus) return false;
+    timeline.reveal(bus.id);
+    select(bus.id);
+    return true;
+  });
 
   const dayPicker = h(
     "fieldset",
@@ -75,7 +84,12 @@ export function showResults(view, { job, problem, result }) {
       "section",
       { class: "panel", "aria-labelledby": "timeline-title" },
       h("div", { class: "timeline-head" }, timelineTitle, legend()),
-      h("p", { class: "help" }, t("results.choose_bus")),
+      h(
+        "div",
+        { class: "timeline-tools" },
+        h("p", { class: "help" }, t("results.choose_bus")),
+        finder,
+      ),
       timelineBox,
       unassigned,
     ),
@@ -84,22 +98,20 @@ export function showResults(view, { job, problem, result }) {
 
   function paint() {
     const plan = result.days[day];
-    const buses = dayBuses(plan, trips, buffer);
+    buses = dayBuses(plan, trips, buffer);
     clear(figures, ...headline(plan.stats || {}, buses), ...fleetFigures(plan, fleet, result.stats));
     timelineTitle.textContent = t("results.buses_on", { count: buses.length, day: dayInText(day) });
-    clear(timelineBox, renderTimeline(buses, { selected, onSelect: (id) => select(id, buses) }));
+    if (timeline) timeline.remove();
+    timeline = renderTimeline(buses, { selected, onSelect: (id) => select(id) });
+    clear(timelineBox, timeline.element);
     clear(unassigned, unassignedList(plan.unassigned || [], trips));
-    if (selected) select(selected, buses, { focus: false });
+    if (selected) select(selected, { focus: false });
     else showDetail(null);
   }
 
-  function select(id, buses, { focus = true } = {}) {
+  function select(id, { focus = true } = {}) {
     selected = id;
-    for (const row of timelineBox.querySelectorAll(".tl-row")) {
-      const on = row.dataset.bus === id;
-      row.classList.toggle("selected", on);
-      row.querySelector(".tl-bus").setAttribute("aria-pressed", String(on));
-    }
+    timeline.select(id);
     const bus = buses.find((b) => b.id === id);
     showDetail(bus || null);
     if (bus && focus) {
@@ -125,7 +137,34 @@ export function showResults(view, { job, problem, result }) {
   paint();
   return () => {
     if (detail) detail.remove();
+    if (timeline) timeline.remove();
   };
+}
+
+/** A field to go straight to a bus by its id: a region's day has thousands of them. */
+function busFinder(find) {
+  const input = h("input", {
+    id: "bus-find",
+    type: "search",
+    autocomplete: "off",
+    spellcheck: false,
+    "data-testid": "bus-find",
+  });
+  const message = h("p", { class: "field-error", role: "status", id: "bus-find-message" });
+  const form = h(
+    "form",
+    { class: "bus-find", role: "search" },
+    h("label", { for: "bus-find" }, t("timeline.find")),
+    input,
+    h("button", { type: "submit", class: "secondary" }, t("timeline.find_button")),
+    message,
+  );
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    const id = input.value.trim();
+    message.textContent = !id || find(id) ? "" : t("timeline.not_found", { bus: id });
+  });
+  return form;
 }
 
 function summaryLine(job, result) {
