@@ -14,15 +14,13 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from busplan.core.model import DAYS
 from busplan.i18n import Words, words
 from busplan.io.bells_report import BellsReport, moves_words, read_report, rules_words
 from busplan.io.contract_values import json_minutes
-from busplan.io.export_xlsx import HEADER_FONT, TIME_FORMAT, excel_time
+from busplan.io.export_xlsx import HEADER_FONT, excel_time, write_table
 
 SUMMARY_COLUMNS = ["k", "buses", "bound", "saved", "deadhead", "units_moved"]
 """Then one column per day (its buses), then the moves in words."""
@@ -109,27 +107,6 @@ def _bells_sheet(ws: Worksheet, data: BellsReport, w: Words) -> None:
 
 
 def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]], w: Words) -> None:
-    """Header, rows, time formats, frozen header, filters and readable column widths."""
-    headers = [w(c) if c.startswith("day.") else w(f"bells.col_{c}") for c in columns]
-    ws.append(headers)
-    for cell in ws[1]:
-        cell.font = HEADER_FONT
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    for row in rows:
-        ws.append(row)
-    for c, (name, header) in enumerate(zip(columns, headers, strict=True), start=1):
-        cells = [
-            cell for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=c, max_col=c)
-        ]
-        for cell in cells:
-            if name in TIME_COLUMNS:
-                cell.number_format = TIME_FORMAT
-            if name in WRAPPED_COLUMNS:
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-        longest = max((len(str(r[c - 1])) for r in rows if r[c - 1] is not None), default=0)
-        limit = 90 if name in WRAPPED_COLUMNS else 40
-        ws.column_dimensions[get_column_letter(c)].width = min(
-            max(len(header), longest, 6) + 2, limit
-        )
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
+    write_table(
+        ws, columns, rows, w, prefix="bells.col_", times=TIME_COLUMNS, wrapped=WRAPPED_COLUMNS
+    )

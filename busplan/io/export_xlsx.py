@@ -9,7 +9,7 @@ filter and compute with them; every sheet has a frozen header and filters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from io import BytesIO
 from typing import Any
 
@@ -268,9 +268,23 @@ def _trips_sheet(ws: Worksheet, problem: Problem, days: list[DayTimetable], w: W
 
 
 def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]], w: Words) -> None:
+    write_table(ws, columns, rows, w)
+
+
+def write_table(
+    ws: Worksheet,
+    columns: list[str],
+    rows: list[list[Any]],
+    w: Words,
+    *,
+    prefix: str = "xlsx.col_",
+    times: Collection[str] = TIME_COLUMNS,
+    wrapped: Collection[str] = (),
+) -> None:
     """Header, rows, time formats, frozen header, filters and readable column widths.
-    `columns` are codes: `xlsx.col_<code>` in the catalogue, or a day's `day.<code>`."""
-    headers = [w(c) if c.startswith("day.") else w(f"xlsx.col_{c}") for c in columns]
+    `columns` are codes: `<prefix><code>` in the catalogue, or a day's `day.<code>`; `times`
+    hold Excel times, `wrapped` long text (wrapped, up to 90 characters wide)."""
+    headers = [w(c) if c.startswith("day.") else w(f"{prefix}{c}") for c in columns]
     ws.append(headers)
     for cell in ws[1]:
         cell.font = HEADER_FONT
@@ -279,12 +293,15 @@ def _table(ws: Worksheet, columns: list[str], rows: list[list[Any]], w: Words) -
         ws.append(row)
     for c, (name, header) in enumerate(zip(columns, headers, strict=True), start=1):
         letter = get_column_letter(c)
-        if name in TIME_COLUMNS:
-            for (cell,) in ws.iter_rows(min_row=2, min_col=c, max_col=c):
+        for (cell,) in ws.iter_rows(min_row=2, max_row=len(rows) + 1, min_col=c, max_col=c):
+            if name in times:
                 inside = isinstance(cell.value, float) and 0 <= cell.value < 1
                 cell.number_format = TIME_FORMAT if inside else LONG_TIME_FORMAT
+            if name in wrapped:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
         longest = max((len(str(r[c - 1])) for r in rows if r[c - 1] is not None), default=0)
-        ws.column_dimensions[letter].width = min(max(len(header), longest, 6) + 2, 40)
+        limit = 90 if name in wrapped else 40
+        ws.column_dimensions[letter].width = min(max(len(header), longest, 6) + 2, limit)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(rows) + 1}"
 
