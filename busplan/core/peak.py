@@ -207,7 +207,7 @@ class _PeakModel:
 
 LP_SHARE = 0.3
 """Of a bound's time, the most the LP relaxation may take (it usually needs a few seconds)."""
-FLEET_FIRST = 0.6
+FLEET_FIRST = 0.8
 """When choosing moves, the share of the time for the busiest day's peak alone."""
 
 

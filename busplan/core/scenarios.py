@@ -31,8 +31,11 @@ from busplan.core.solve import SolveParams, solve
 from busplan.core.space import TripSpace, nearest_pulls
 from busplan.core.travel import TravelTimes, default_travel, depot_travel
 
-PEAK_SHARE = 0.35
-"""Of each row's time, the share for choosing the moves; the rest plans the moved problem."""
+PEAK_SHARE = 0.5
+"""Of each row's time, the share for choosing the moves and bounding; the rest plans the
+moved problem."""
+CHOICE_SHARE = 0.7
+"""Of that share, the part for choosing the moves (the rest bounds)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def _peak(
     relax: bool,
 ) -> PeakResult | None:
     """The moves the peak relaxation picks (`relax` False) or its bound (`relax` True)."""
-    seconds = params.time_limit * PEAK_SHARE / 2
+    seconds = params.time_limit * PEAK_SHARE * (1 - CHOICE_SHARE if relax else CHOICE_SHARE)
     run = runner(
         SearchLimits(time.monotonic() + seconds, seconds, params.seed, params.workers),
         reporter,
