@@ -25,6 +25,7 @@ from ortools.sat.python import cp_model
 
 from busplan.core.chain_model import Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
+from busplan.core.depot_stage import DepotStage
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
@@ -397,6 +398,9 @@ class WeekPlanner:
         """Every day's plan, with vehicles chosen for the week, and what is missing."""
         homes = self._vehicles()
         self._rechain_by_depot(homes)
+        for days, _ in self.days:
+            for key in sorted({label.key for label in self.labels}):
+                homes = DepotStage(self, homes, days, key).run()
         order = sorted(
             (n for n, label in enumerate(self.labels) if label.runs),
             key=lambda n: _first(self.labels[n]),
