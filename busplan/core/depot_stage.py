@@ -5,9 +5,9 @@ With one set of days in the week, bus ids carry nothing from day to day, so each
 any vehicle (fleet entry, or depot) the fleet counts and depot capacities leave. With several,
 a bus id keeps one vehicle all week, so today's buses keep today's vehicles: as many buses per
 vehicle as today has, each chain then going to the bus id of that vehicle it shares most trips
-with. In a stable week, connections between trips that run on different bus ids on other days
-and trips based away from their bus id's vehicle cost more than any deadhead, and a result that
-lowers the week's stability is dropped.
+with. In a stable week the new plan may have no more connections between trips that other days
+run on different bus ids, nor trips away from the vehicle of their usual bus id, than the
+current one; and a result that still lowers the week's stability is dropped.
 """
 
 from __future__ import annotations
@@ -160,8 +160,7 @@ class DepotStage:
         day: DayTrips,
     ) -> Stability | None:
         """Connections between trips the other days run on different bus ids, and trips based
-        away from the vehicle of the bus id they run on other days, cost more than all
-        deadhead (stability first, as the objectives ask)."""
+        away from the vehicle of the bus id they run on other days (one each)."""
         week = self.week
         if self.free or not week.problem.settings.stable_week:
             return None
@@ -176,17 +175,12 @@ class DepotStage:
             for n, p in enumerate(trips)
         ]
         ref = np.array(usual)
-        weight = (
-            int(day.drive.max(initial=0))
-            + int(day.pull_out.max(initial=0))
-            + int(day.pull_in.max(initial=0))
-        ) * (len(trips) + 1) + 1
-        arc = np.where((ref[:, None] != ref[None, :]), weight, 0).astype(np.int64)
+        arc = (ref[:, None] != ref[None, :]).astype(np.int64)
         home = np.zeros((len(trips), len(choices)), np.int64)
         option_of = {self.options[o][:3]: o for o in range(len(self.options))}
         for a, m in enumerate(usual):
             if m >= 0 and m in self.homes:
-                home[a] = weight * np.array([o != option_of[self.homes[m]] for o in choices])
+                home[a] = [o != option_of[self.homes[m]] for o in choices]
         return Stability(arc, home)
 
     def _place(self, found: list[tuple[Run, int]], choices: list[int]) -> None:

@@ -15,8 +15,9 @@ and pull-in of that home:
   and end is charged the pull-out and pull-in of its trip's home;
 - at most as many chains as today's buses, at most `limit` chains per home, at most `room`
   per depot;
-- minimize pull-out + deadhead + pull-in, after `penalty` (what a connection or home costs the
-  stable week, when there is one).
+- minimize pull-out + deadhead + pull-in; in a stable week, with no more connections between
+  trips the other days run on different buses, nor trips away from their bus's vehicle, than
+  the current plan has.
 
 Rules that no linear constraint states (duty limits, one vehicle size fitting a whole chain)
 are checked on each solution's chains: a chain that breaks one is forbidden by a clause and the
@@ -74,7 +75,8 @@ class Homes:
 
 @dataclass(frozen=True)
 class Stability:
-    """What the stable week asks of today's plan, in units that come before any deadhead."""
+    """What the stable week asks of today's plan: a new plan may not cost it more than the
+    current one does, so deadhead is cut only where stability is kept."""
 
     arc: IntArray
     """arc[a, b]: cost of the connection a -> b (it joins trips the week runs on two buses)."""
@@ -194,18 +196,21 @@ class _Model:
         self.arc_cost = {key: int(day.drive[key[0], key[1]]) for key in self.use}
         self.leave_cost = {key: self._pull(key, out=True) for key in self.first}
         self.return_cost = {key: self._pull(key, out=False) for key in self.last}
-        self.home_cost: dict[tuple[int, int], int] = {}
+        self.arc_penalty: dict[tuple[int, int, int], int] = {}
+        self.home_penalty: dict[tuple[int, int], int] = {}
         if stability is not None:
-            for a, b, h in self.use:
-                self.arc_cost[a, b, h] += int(stability.arc[a, b])
-            self.home_cost = {
-                key: int(stability.home[key]) for key in self.first if stability.home[key]
-            }
+            self.arc_penalty = {k: int(stability.arc[k[0], k[1]]) for k in self.use}
+            self.home_penalty = {k: int(stability.home[k]) for k in self.first}
+            incumbent = [(list(r), h) for r, h in zip(runs, run_home, strict=True)]
+            m.add(
+                sum(c * self.use[key] for key, c in self.arc_penalty.items() if c)
+                + sum(c * v for key, c in self.home_penalty.items() if c for v in self.runs_on[key])
+                <= self.penalty_of(incumbent)
+            )
         m.minimize(
             sum(c * self.use[key] for key, c in self.arc_cost.items() if c)
             + sum(c * self.first[key] for key, c in self.leave_cost.items() if c)
             + sum(c * self.last[key] for key, c in self.return_cost.items() if c)
-            + sum(c * v for key, c in self.home_cost.items() for v in self.runs_on[key])
         )
 
     def _pull(self, key: tuple[int, int], out: bool) -> int:
@@ -215,12 +220,19 @@ class _Model:
         return int(self.day.pull_out[h, a] if out else self.day.pull_in[a, h])
 
     def cost_of(self, plan: Sequence[tuple[Sequence[int], int]]) -> int:
-        """The objective of a plan given as chains with their homes."""
+        """The deadhead of a plan given as chains with their homes, pulls included."""
         total = 0
         for chain, h in plan:
             total += self.leave_cost[chain[0], h] + self.return_cost[chain[-1], h]
             total += sum(self.arc_cost[a, b, h] for a, b in pairwise(chain))
-            total += sum(self.home_cost.get((a, h), 0) for a in chain)
+        return total
+
+    def penalty_of(self, plan: Sequence[tuple[Sequence[int], int]]) -> int:
+        """What a plan costs the stable week (0 without one)."""
+        total = 0
+        for chain, h in plan:
+            total += sum(self.arc_penalty.get((a, b, h), 0) for a, b in pairwise(chain))
+            total += sum(self.home_penalty.get((a, h), 0) for a in chain)
         return total
 
     def solve(
