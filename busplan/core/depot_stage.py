@@ -30,6 +30,8 @@ Home = tuple[str, int | None, int | None]
 EFFORT = 0.5
 EFFORT_PER_TRIP = 0.03
 """Deterministic seconds of search per model: a base and a share per trip."""
+BUILD_S_PER_TRIP = 0.01
+"""Seconds per trip that building a model takes, about: with less time left it is skipped."""
 
 
 class DepotStage:
@@ -49,10 +51,12 @@ class DepotStage:
     def run(self) -> dict[int, Home]:
         """Bus ids' homes after the stage (changed only with a single set of days)."""
         week = self.week
-        if not self.ids or not week.problem.depots or time.monotonic() > week.deadline:
+        if not self.ids or not week.problem.depots:
             return self.homes
         runs = [week.labels[n].runs[self.day] for n in self.ids]
         trips = [p for run in runs for p in run]
+        if week.deadline - time.monotonic() < BUILD_S_PER_TRIP * len(trips):
+            return self.homes  # no time left even to build the model
         position = {p.trip_id: a for a, p in enumerate(trips)}
         index = [week.index[p.trip_id] for p in trips]
         choices = self._choices()
