@@ -107,8 +107,9 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
         buses = "/".join(f"{d['buses']} ({d['checker_bound']})" for d in days)  # type: ignore[index]
         dead = "/".join(f"{d['deadhead_min']} ({d['deadhead_bound']})" for d in days)  # type: ignore[index]
         left = "/".join(str(d["unassigned"]) for d in days)  # type: ignore[index]
+        mark = " ¹" if r.get("carried") else ""
         lines.append(
-            f"| {r['name']} | {r['seconds']} | {r['feasible']} | {gaps} | {left} | {buses} | "
+            f"| {r['name']}{mark} | {r['seconds']} | {r['feasible']} | {gaps} | {left} | {buses} | "
             f"{dead} | {r['stability']} |"
         )
     gaps = [
@@ -124,6 +125,12 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
         f"{statistics.median(r['stability'] for r in rows)}; every plan feasible: "
         f"{all(r['feasible'] for r in rows)}.",
     ]
+    if any(r.get("carried") for r in rows):
+        lines += [
+            "",
+            "¹ Not re-run with the current version: carried over from the previous results "
+            "(rows marked `carried` in the JSON lines).",
+        ]
     target.write_text("\n".join(lines) + "\n")
 
 
