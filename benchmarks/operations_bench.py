@@ -9,7 +9,8 @@ checker's own bound ignores operators and is shown beside it.
 usage: python benchmarks/operations_bench.py [--bench-dir ../shared/bench] [--sizes 230,1000]
            [--seeds 1,2,3,4,5] [--radii 12,30]
 Writes benchmarks/results-operations.md (from every row in benchmarks/out/operations.jsonl, so
-runs of different sizes add up) and raw JSON lines to benchmarks/out/operations.jsonl.
+runs of different sizes add up; sections from its first `## ` heading on are kept) and raw JSON
+lines to benchmarks/out/operations.jsonl.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
             "¹ Not re-run with the current version: carried over from the previous results "
             "(rows marked `carried` in the JSON lines).",
         ]
-    target.write_text("\n".join(lines) + "\n")
+    notes = target.read_text().split("\n## ", 1)[1:] if target.exists() else []
+    target.write_text("\n".join(lines) + "\n" + "".join(f"\n## {n}" for n in notes))
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from busplan.core import SolveParams, solve
+from busplan.core.depot_stage import DepotStage
 from busplan.core.feasibility import check
 from busplan.io.problem_json import parse_problem
 from tests.conftest import trip
@@ -108,3 +109,38 @@ def test_a_full_depot_sends_the_next_bus_to_another() -> None:
     plan = solution.days["L"]
     assert sorted(b.depot for b in plan.buses) == ["D0", "D1"]
     assert exhaustive(data) == (2, 5 + 5 + 30 + 30)
+
+
+def week_figures(data: dict[str, Any]) -> tuple[list[int], int, float]:
+    problem = parse_problem(data)
+    solution = solve(problem, SolveParams(time_limit=20))
+    assert check(problem, solution) == []
+    assert solution.stability is not None
+    plans = [solution.days[d] for d in sorted(solution.days)]
+    driven = sum(
+        b.pull_out_s + b.pull_in_s + sum(p.deadhead_s for p in b.trips)
+        for plan in plans
+        for b in plan.buses
+    )
+    return [len(p.buses) for p in plans], driven, solution.stability
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_in_a_stable_week_deadhead_is_cut_only_where_stability_is_kept(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several day sets, depot capacities and a spread limit: the stage keeps every day's
+    buses, never adds deadhead and never lowers the week's stability (against the same solve
+    without it)."""
+    rng = random.Random(seed)
+    data = multi_depot(seed, 10)
+    data["settings"]["stable_week"] = True
+    data["settings"]["duty"] = {"max_spread_min": 300}
+    for t in data["trips"]:
+        t["days"] = rng.sample(["L", "M", "Mc"], rng.randint(1, 3))
+    with_stage = week_figures(data)
+    monkeypatch.setattr(DepotStage, "run", lambda self: self.homes)
+    without = week_figures(data)
+    assert with_stage[0] == without[0]
+    assert with_stage[1] <= without[1]
+    assert with_stage[2] >= without[2]
