@@ -6,7 +6,8 @@ already share a bus on a bigger day (stability before deadhead); chains that bre
 are then cut into the fewest pieces that keep it; each chain finally takes the bus id whose trips
 it shares most (a maximum-weight matching), or a new one. Once every day is labelled, one
 vehicle (fleet entry, hence depot) is chosen per bus id for the whole week by CP-SAT, within the
-fleet counts and depot capacities of every day, at the least pull-out and pull-in. Trips for
+fleet counts and depot capacities of every day, at the least pull-out and pull-in; each day's
+connections and bus depots are then chosen again together (`depot_stage`). Trips for
 which no vehicle is left are planned on a bus of their own where a vehicle is free that day, and
 otherwise left unassigned with the rule that stopped them.
 """
