@@ -9,7 +9,8 @@ checker's own bound ignores operators and is shown beside it.
 usage: python benchmarks/operations_bench.py [--bench-dir ../shared/bench] [--sizes 230,1000]
            [--seeds 1,2,3,4,5] [--radii 12,30]
 Writes benchmarks/results-operations.md (from every row in benchmarks/out/operations.jsonl, so
-runs of different sizes add up) and raw JSON lines to benchmarks/out/operations.jsonl.
+runs of different sizes add up; sections from its first `## ` heading on are kept) and raw JSON
+lines to benchmarks/out/operations.jsonl.
 """
 
 from __future__ import annotations
@@ -107,8 +108,9 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
         buses = "/".join(f"{d['buses']} ({d['checker_bound']})" for d in days)  # type: ignore[index]
         dead = "/".join(f"{d['deadhead_min']} ({d['deadhead_bound']})" for d in days)  # type: ignore[index]
         left = "/".join(str(d["unassigned"]) for d in days)  # type: ignore[index]
+        mark = " ¹" if r.get("carried") else ""
         lines.append(
-            f"| {r['name']} | {r['seconds']} | {r['feasible']} | {gaps} | {left} | {buses} | "
+            f"| {r['name']}{mark} | {r['seconds']} | {r['feasible']} | {gaps} | {left} | {buses} | "
             f"{dead} | {r['stability']} |"
         )
     gaps = [
@@ -124,7 +126,14 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
         f"{statistics.median(r['stability'] for r in rows)}; every plan feasible: "
         f"{all(r['feasible'] for r in rows)}.",
     ]
-    target.write_text("\n".join(lines) + "\n")
+    if any(r.get("carried") for r in rows):
+        lines += [
+            "",
+            "¹ Not re-run with the current version: carried over from the previous results "
+            "(rows marked `carried` in the JSON lines).",
+        ]
+    notes = target.read_text().split("\n## ", 1)[1:] if target.exists() else []
+    target.write_text("\n".join(lines) + "\n" + "".join(f"\n## {n}" for n in notes))
 
 
 def main() -> None:

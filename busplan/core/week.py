@@ -6,7 +6,8 @@ already share a bus on a bigger day (stability before deadhead); chains that bre
 are then cut into the fewest pieces that keep it; each chain finally takes the bus id whose trips
 it shares most (a maximum-weight matching), or a new one. Once every day is labelled, one
 vehicle (fleet entry, hence depot) is chosen per bus id for the whole week by CP-SAT, within the
-fleet counts and depot capacities of every day, at the least pull-out and pull-in. Trips for
+fleet counts and depot capacities of every day, at the least pull-out and pull-in; each day's
+connections and bus depots are then chosen again together (`depot_stage`). Trips for
 which no vehicle is left are planned on a bus of their own where a vehicle is free that day, and
 otherwise left unassigned with the rule that stopped them.
 """
@@ -25,6 +26,7 @@ from ortools.sat.python import cp_model
 
 from busplan.core.chain_model import Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
+from busplan.core.depot_stage import DepotStage
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
@@ -397,6 +399,9 @@ class WeekPlanner:
         """Every day's plan, with vehicles chosen for the week, and what is missing."""
         homes = self._vehicles()
         self._rechain_by_depot(homes)
+        for days, _ in self.days:
+            for key in sorted({label.key for label in self.labels}):
+                homes = DepotStage(self, homes, days, key).run()
         order = sorted(
             (n for n, label in enumerate(self.labels) if label.runs),
             key=lambda n: _first(self.labels[n]),
