@@ -111,12 +111,17 @@ class JobLog:
             return [record_of(j) for j in repo.jobs_in_state(session=session, state=state)]
 
     def page(
-        self, *, limit: int, offset: int, state: JobState | None, tenant: str | None = None
+        self,
+        *,
+        limit: int,
+        offset: int,
+        state: JobState | None,
+        tenant: str | None = None,
+        derived_from: str | None = None,
     ) -> tuple[list[JobRecord], int]:
         with self.sessions() as session:
-            rows, total = repo.list_jobs(
-                session=session, limit=limit, offset=offset, state=state, tenant=tenant
-            )
+            rows, total = repo.list_jobs(session=session, limit=limit, offset=offset, state=state,
+                                         tenant=tenant, derived_from=derived_from)  # fmt: skip
             return [record_of(j) for j in rows], total
 
     def queued(self, tenant: str) -> int:

@@ -76,6 +76,10 @@ class JobRecord:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    derived_from: str | None = None
+    """The job this one is a bell scenario of."""
+    bell_moves: list[dict[str, Any]] | None = None
+    """The bell moves that made this job's problem from its parent's."""
 
     @property
     def finished(self) -> bool:
