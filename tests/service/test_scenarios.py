@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
@@ -117,6 +118,25 @@ def test_scenario_takes_its_own_settings(server: Server, parent: dict[str, Any])
     job = server.wait_for(r.json()["job_id"], "completed", timeout=60)
     assert job["params"]["time_limit"] == 2 and job["params"]["seed"] == 9
     assert job["bell_moves"][0]["new_time"] == "09:00"
+
+
+def test_a_repeated_scenario_request_makes_one_job(server: Server, parent: dict[str, Any]) -> None:
+    """The same Idempotency-Key and moves give the same scenario; other moves with that key
+    are refused."""
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+    body = {"bell_moves": [MOVE | {"move_min": 5}], "time_limit": 1}
+    with server.client() as c:
+        first = c.post(f"/jobs/{parent['job_id']}/scenarios", json=body, headers=key)
+        again = c.post(f"/jobs/{parent['job_id']}/scenarios", json=body, headers=key)
+        other = c.post(
+            f"/jobs/{parent['job_id']}/scenarios",
+            json={**body, "bell_moves": [MOVE | {"move_min": 10}]},
+            headers=key,
+        )
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["job_id"] == first.json()["job_id"]
+    assert other.status_code == 422 and other.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+    server.wait_for(first.json()["job_id"], "completed", timeout=60)
 
 
 BAD_MOVES = [

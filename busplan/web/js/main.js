@@ -1,5 +1,5 @@
-// The page's router: #/new, #/jobs, #/jobs/{id}, #/jobs/{id}/bells. Each view returns a function that stops
-// what it started (sockets, timers) when the operator moves on.
+// The page's router: #/new, #/jobs, #/jobs/{id}, #/jobs/{id}/bells. Each view returns a
+// function that stops what it started (sockets, timers) when the operator moves on.
 
 import { clear, h } from "./dom.js";
 import { chooseLanguage, lang, LANGS, loadLanguage, t, translateStatic } from "./i18n.js";

@@ -5,7 +5,13 @@
 
 import { api } from "../api.js";
 import { announce, clear, h } from "../dom.js";
-import { clockMinutes, formatClock, formatClockText, formatNumber, formatShift } from "../format.js";
+import {
+  clockMinutes,
+  formatClock,
+  formatClockText,
+  formatNumber,
+  formatShift,
+} from "../format.js";
 import { t } from "../i18n.js";
 import { cache } from "../store.js";
 import { errorWords, serverDetail } from "../words.js";
@@ -57,7 +63,11 @@ function heading(job) {
     h(
       "div",
       {},
-      h("h1", {}, job.derived_from ? t("bells.title_scenario", { name }) : t("bells.title", { name })),
+      h(
+        "h1",
+        {},
+        job.derived_from ? t("bells.title_scenario", { name }) : t("bells.title", { name }),
+      ),
       job.derived_from
         ? h(
             "p",
@@ -173,7 +183,11 @@ function bellsPanel(job, bells) {
           "data-bell": key,
         },
         amounts(earliest, latest, step).map((m) =>
-          h("option", { value: String(m), selected: m === 0 }, m ? formatShift(m) : t("bells.stays")),
+          h(
+            "option",
+            { value: String(m), selected: m === 0 },
+            m ? formatShift(m) : t("bells.stays"),
+          ),
         ),
       );
       const newTime = h("td", { class: "num new-time" }, "");
@@ -197,7 +211,11 @@ function bellsPanel(job, bells) {
           { class: "num" },
           formatClockText(bell.time),
           was
-            ? h("small", { class: "was" }, ` ${t("bells.was", { time: formatClockText(was.time) })}`)
+            ? h(
+                "small",
+                { class: "was" },
+                ` ${t("bells.was", { time: formatClockText(was.time) })}`,
+              )
             : null,
         ),
         h("td", { class: "num" }, formatNumber(bell.trips)),

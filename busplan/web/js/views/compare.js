@@ -14,7 +14,10 @@ export function renderComparison({ parent, scenario, parentResult, result }) {
     h(
       "p",
       { class: "muted" },
-      t("compare.intro", { parent: parent.job_id.slice(0, 8), scenario: scenario.job_id.slice(0, 8) }),
+      t("compare.intro", {
+        parent: parent.job_id.slice(0, 8),
+        scenario: scenario.job_id.slice(0, 8),
+      }),
     ),
     figuresTable(days, parentResult, result),
     movesTable(scenario.bell_moves || []),
@@ -112,7 +115,12 @@ function movesTable(moves) {
           h(
             "tr",
             { "data-bell": `${m.school} ${m.kind} ${m.time}` },
-            h("th", { scope: "row" }, m.school, m.school_name ? h("small", {}, ` ${m.school_name}`) : null),
+            h(
+              "th",
+              { scope: "row" },
+              m.school,
+              m.school_name ? h("small", {}, ` ${m.school_name}`) : null,
+            ),
             h("td", {}, t(`kind.${m.kind}`)),
             h("td", {}, formatClockText(m.time)),
             h("td", {}, formatClockText(m.new_time)),
@@ -139,12 +147,19 @@ function busesSection(days, parentResult, result) {
       const ids = (side) => changes.map((c) => c[side]?.id).filter(Boolean).join(" ");
       return h(
         "details",
-        { "data-day": day, "data-changed": ids("after"), "data-gone": ids("before"), open: n === 0 },
+        {
+          "data-day": day,
+          "data-changed": ids("after"),
+          "data-gone": ids("before"),
+          open: n === 0,
+        },
         h(
           "summary",
           {},
           summary,
-          renumbered ? h("span", { class: "muted" }, ` ${t("compare.renumbered", { count: renumbered })}`) : null,
+          renumbered
+            ? h("span", { class: "muted" }, ` ${t("compare.renumbered", { count: renumbered })}`)
+            : null,
         ),
         changes.length ? busTable(changes) : null,
       );
