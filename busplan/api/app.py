@@ -25,6 +25,7 @@ from busplan.api.routes import (
     jobs,
     optimize,
     problems,
+    scenarios,
     tasks,
     web,
     ws_ticket,
@@ -88,7 +89,7 @@ def create_app(
     )
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    for module in (optimize, jobs, job_problem, exports, tasks, problems, health):
+    for module in (optimize, jobs, job_problem, scenarios, exports, tasks, problems, health):
         app.include_router(module.router)
     if settings.websocket_enabled:
         app.include_router(ws_route.router)

@@ -6,20 +6,39 @@ from __future__ import annotations
 from typing import Any
 
 from busplan.api.errors import ApiError
-from busplan.api.schemas import OptimizeRequest
+from busplan.api.schemas import OptimizeRequest, ScenarioRequest
 from busplan.core import DAYS
 from busplan.jobs.log import JobLog
-from busplan.jobs.record import JobParams
+from busplan.jobs.record import JobParams, JobRecord
 from busplan.settings import ServiceSettings
+from busplan.store.states import JobNotFound
 
 
 def job_params(request: OptimizeRequest, settings: ServiceSettings, *, limit: float) -> JobParams:
     """The parameters of a job; 422 with field paths if an option is out of range."""
-    errors = []
     time_limit = request.time_limit or min(settings.default_time_limit, limit)
+    return _checked(time_limit, request.seed, request.days, settings, limit=limit)
+
+
+def scenario_params(
+    request: ScenarioRequest, parent: JobRecord, settings: ServiceSettings
+) -> JobParams:
+    """A scenario's parameters: those asked for, else its parent's (its time limit kept within
+    today's MAX_TIME_LIMIT)."""
+    limit = settings.max_time_limit
+    time_limit = request.time_limit or min(parent.params.time_limit, limit)
+    seed = parent.params.seed if request.seed is None else request.seed
+    days = request.days or (list(parent.params.days) if parent.params.days else None)
+    return _checked(time_limit, seed, days, settings, limit=limit)
+
+
+def _checked(
+    time_limit: float, seed: int, days: list[str] | None, settings: ServiceSettings, *, limit: float
+) -> JobParams:
+    errors = []
     if time_limit > limit:
         errors.append({"path": "time_limit", "reason": f"at most {limit:g} seconds here"})
-    for n, day in enumerate(request.days or []):
+    for n, day in enumerate(days or []):
         if day not in DAYS:
             errors.append({"path": f"days[{n}]", "reason": f"{day!r} is not one of {DAYS}"})
     if errors:
@@ -28,8 +47,8 @@ def job_params(request: OptimizeRequest, settings: ServiceSettings, *, limit: fl
         )
     return JobParams(
         time_limit=time_limit,
-        seed=request.seed,
-        days=tuple(request.days) if request.days else None,
+        seed=seed,
+        days=tuple(days) if days else None,
         workers=settings.solver_threads,
     )
 
@@ -55,3 +74,19 @@ def check_queue(job_log: JobLog, tenant: str, max_queued: int) -> None:
             f"{max_queued} jobs of this tenant are already waiting; retry when some have started",
             headers={"Retry-After": "10"},
         )
+
+
+def check_parent(job_log: JobLog, job_id: str | None, tenant: str) -> str | None:
+    """The `derived_from` of a request, if it names a job of the tenant; 422 otherwise (another
+    tenant's job is refused in the same words as a missing one)."""
+    if job_id is None:
+        return None
+    try:
+        return job_log.require(job_id, tenant=tenant).id
+    except JobNotFound:
+        raise ApiError(
+            422,
+            "INVALID_REQUEST",
+            "the request is not valid; see errors",
+            errors=[{"path": "derived_from", "reason": f"no job {job_id}"}],
+        ) from None

@@ -56,9 +56,9 @@ class BellRules:
             raise ValueError("the range of bell moves must include 0 (earliest <= 0 <= latest)")
         if self.earliest_s % self.step_s or self.latest_s % self.step_s:
             raise ValueError(
-                f"the range {seconds_to_minutes(self.earliest_s)}..."
-                f"{seconds_to_minutes(self.latest_s)} min is not a multiple of the step "
-                f"{seconds_to_minutes(self.step_s)} min"
+                f"the range {seconds_to_minutes(self.earliest_s):g}..."
+                f"{seconds_to_minutes(self.latest_s):g} min is not a multiple of the step "
+                f"{seconds_to_minutes(self.step_s):g} min"
             )
 
     def amounts(self) -> list[int]:
@@ -138,10 +138,10 @@ def validate_moves(problem: Problem, rules: BellRules, moves: BellMoves) -> None
             raise ValueError(f"{bell.label}: school {bell.school_id} is fixed")
         if amount not in allowed:
             raise ValueError(
-                f"{bell.label}: a move of {seconds_to_minutes(amount)} min is not allowed "
-                f"(range {seconds_to_minutes(rules.earliest_s)}..."
-                f"{seconds_to_minutes(rules.latest_s)} min in steps of "
-                f"{seconds_to_minutes(rules.step_s)})"
+                f"{bell.label}: a move of {seconds_to_minutes(amount):g} min is not allowed "
+                f"(range {seconds_to_minutes(rules.earliest_s):g}..."
+                f"{seconds_to_minutes(rules.latest_s):g} min in steps of "
+                f"{seconds_to_minutes(rules.step_s):g})"
             )
     for unit in move_units(problem, rules):
         amounts = {moves.get(b.key, 0) for b in unit.bells}
@@ -159,7 +159,7 @@ def move_bells(problem: Problem, moves: BellMoves) -> Problem:
         amount = moves.get(bell.key, 0)
         if amount and not 0 <= bell.time_s + amount < SECONDS_PER_DAY:
             raise ValueError(
-                f"{bell.label}: moved by {seconds_to_minutes(amount)} min it leaves the day"
+                f"{bell.label}: moved by {seconds_to_minutes(amount):g} min it leaves the day"
             )
         moved.update({k: amount for k in bell.trips if amount})
     trips = tuple(

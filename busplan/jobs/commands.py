@@ -36,11 +36,15 @@ class IdempotencyConflict(Exception):
     """The idempotency key was used before for a different request."""
 
 
-def request_fingerprint(problem: dict[str, Any], params: JobParams) -> str:
+def request_fingerprint(
+    problem: dict[str, Any], params: JobParams, lineage: dict[str, Any] | None = None
+) -> str:
     """What an Idempotency-Key stands for: the problem and the client's options (not the
-    server's own settings such as SOLVER_THREADS, which may change between two tries)."""
+    server's own settings such as SOLVER_THREADS, which may change between two tries), and
+    for a scenario the job it derives from and its bell moves."""
     asked = {k: v for k, v in params.to_dict().items() if k != "workers"}
-    canonical = json.dumps({"problem": problem, "params": asked}, sort_keys=True)
+    request = {"problem": problem, "params": asked} | ({"lineage": lineage} if lineage else {})
+    canonical = json.dumps(request, sort_keys=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -84,11 +88,18 @@ class JobCommands:
         params: JobParams,
         idempotency_key: str | None,
         tenant: str = DEFAULT_TENANT,
+        derived_from: str | None = None,
+        bell_moves: list[dict[str, Any]] | None = None,
     ) -> tuple[JobRecord, bool]:
         """Store and queue a job of `tenant`; returns (job, created). Raises ProblemError on
-        bad input. Idempotency keys are the tenant's own: another tenant's never match."""
+        bad input. Idempotency keys are the tenant's own: another tenant's never match.
+
+        A bell scenario gives the job it `derived_from` and the `bell_moves` already applied
+        to `problem`: the job is solved like any other, and they are recorded with it."""
         parsed = read_problem(problem)
-        fingerprint = request_fingerprint(problem, params)
+        lineage = {"derived_from": derived_from, "bell_moves": bell_moves}
+        scenario = derived_from is not None or bell_moves is not None
+        fingerprint = request_fingerprint(problem, params, lineage if scenario else None)
         if idempotency_key is not None:
             idempotency_key = scoped_key(tenant, idempotency_key)
             existing = self._by_key(idempotency_key, fingerprint)
@@ -104,6 +115,8 @@ class JobCommands:
                 tenant=tenant,
                 idempotency_key=idempotency_key,
                 request_hash=fingerprint,
+                derived_from=derived_from,
+                bell_moves=bell_moves,
             )
         except IntegrityError:
             if idempotency_key is None:

@@ -111,13 +111,18 @@ class JobLog:
             return [record_of(j) for j in repo.jobs_in_state(session=session, state=state)]
 
     def page(
-        self, *, limit: int, offset: int, state: JobState | None, tenant: str | None = None
+        self,
+        *,
+        limit: int,
+        offset: int,
+        state: JobState | None,
+        tenant: str | None = None,
+        derived_from: str | None = None,
     ) -> tuple[list[JobListing], int]:
         """A page of jobs, newest first, with their results' figures but not the results."""
         with self.sessions() as session:
-            rows, total = repo.list_jobs(
-                session=session, limit=limit, offset=offset, state=state, tenant=tenant
-            )
+            rows, total = repo.list_jobs(session=session, limit=limit, offset=offset, state=state,
+                                         tenant=tenant, derived_from=derived_from)  # fmt: skip
             done = [j.id for j in rows if j.state == JobState.COMPLETED.value]
             summaries = repo.result_summaries(session=session, job_ids=done)
             return [listing_of(j, summaries.get(j.id)) for j in rows], total

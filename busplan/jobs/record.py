@@ -76,6 +76,10 @@ class JobRecord:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    derived_from: str | None = None
+    """The job this one is a bell scenario of."""
+    bell_moves: list[dict[str, Any]] | None = None
+    """The bell moves that made this job's problem from its parent's."""
 
     @property
     def finished(self) -> bool:
@@ -111,6 +115,10 @@ class JobListing:
     started_at: datetime | None
     finished_at: datetime | None
     updated_at: datetime
+    derived_from: str | None
+    """The job this one is a bell scenario of."""
+    bell_moves: list[dict[str, Any]] | None
+    """The bells moved from the parent's problem."""
     summary: dict[str, Any] | None
     """A completed job's week statistics (`result.stats`) and `lower_bound`, the largest of
     its days' lower bounds on buses; None before the job has a result."""

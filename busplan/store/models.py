@@ -64,6 +64,15 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    derived_from: Mapped[str | None] = mapped_column(
+        String(36),
+        ForeignKey("jobs.id", ondelete="SET NULL", name="fk_jobs_derived_from"),
+        index=True,
+    )
+    """The job this one is a bell scenario of (its problem with some bells moved)."""
+    bell_moves: Mapped[list[dict[str, Any]] | None] = mapped_column(Json)
+    """The bell moves that made this job's problem from its parent's, as
+    `busplan.io.bells_json.moves_to_list` writes them; None for a job that moved none."""
 
 
 class Event(Base):

@@ -35,6 +35,8 @@ def create_job(
     tenant: str = "default",
     idempotency_key: str | None = None,
     request_hash: str | None = None,
+    derived_from: str | None = None,
+    bell_moves: list[dict[str, Any]] | None = None,
 ) -> Job:
     job = Job(
         id=job_id,
@@ -46,6 +48,8 @@ def create_job(
         params=params,
         idempotency_key=idempotency_key,
         request_hash=request_hash,
+        derived_from=derived_from,
+        bell_moves=bell_moves,
         attempts=0,
         progress=0.0,
         message="queued",
@@ -84,16 +88,19 @@ def list_jobs(
     offset: int,
     state: JobState | None = None,
     tenant: str | None = None,
+    derived_from: str | None = None,
 ) -> tuple[Sequence[Job], int]:
-    """A page of jobs, newest first, and the total number matching (of one tenant if given)."""
-    query = select(Job).options(*_LIGHT)
-    counted = select(func.count()).select_from(Job)
+    """A page of jobs, newest first, and the total number matching (of one tenant, in one
+    state, derived from one job, when given), without their problems and results."""
+    conditions = []
     if tenant is not None:
-        query = query.where(Job.tenant == tenant)
-        counted = counted.where(Job.tenant == tenant)
+        conditions.append(Job.tenant == tenant)
     if state is not None:
-        query = query.where(Job.state == state.value)
-        counted = counted.where(Job.state == state.value)
+        conditions.append(Job.state == state.value)
+    if derived_from is not None:
+        conditions.append(Job.derived_from == derived_from)
+    query = select(Job).options(*_LIGHT).where(*conditions)
+    counted = select(func.count()).select_from(Job).where(*conditions)
     rows = session.scalars(
         query.order_by(Job.created_at.desc(), Job.id.desc()).limit(limit).offset(offset)
     ).all()

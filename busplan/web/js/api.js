@@ -55,6 +55,15 @@ export const api = {
   problem: (id) => call(`${job(id)}/problem`),
   cancel: (id) => call(job(id), { method: "DELETE" }),
   jobs: (limit, offset) => call(`/jobs?limit=${limit}&offset=${offset}`),
+  bells: (id) => call(`${job(id)}/bells`),
+  scenarios: (id) => call(`${job(id)}/scenarios?limit=200`),
+  runScenario(id, body) {
+    return call(`${job(id)}/scenarios`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+  },
 };
 
 /** A job's timetables as a file, in the page's language. */

@@ -1,8 +1,9 @@
-// The page's router: #/new, #/jobs, #/jobs/{id}. Each view returns a function that stops
-// what it started (sockets, timers) when the operator moves on.
+// The page's router: #/new, #/jobs, #/jobs/{id}, #/jobs/{id}/bells. Each view returns a
+// function that stops what it started (sockets, timers) when the operator moves on.
 
 import { clear, h } from "./dom.js";
 import { chooseLanguage, lang, LANGS, loadLanguage, t, translateStatic } from "./i18n.js";
+import * as bellsView from "./views/bells.js";
 import * as jobView from "./views/job.js";
 import * as jobsView from "./views/jobs.js";
 import * as newView from "./views/newjob.js";
@@ -16,7 +17,10 @@ let leave = () => {};
 
 function route() {
   const hash = location.hash.replace(/^#\/?/, "");
-  const [section, id] = hash.split("/").map(decodeURIComponent);
+  const [section, id, part] = hash.split("/").map(decodeURIComponent);
+  if (section === "jobs" && id && part === "bells") {
+    return { name: "jobs", show: (v) => bellsView.render(v, id) };
+  }
   if (section === "jobs" && id) return { name: "jobs", show: (v) => jobView.render(v, id) };
   if (section === "jobs") return { name: "jobs", show: (v) => jobsView.render(v) };
   return { name: "new", show: (v) => newView.render(v) };

@@ -1,10 +1,12 @@
-// One job: its live progress while it runs, its results once it has completed.
+// One job: its live progress while it runs, its results once it has completed, with the way
+// to its bells and to the scenarios it belongs to.
 
 import { api } from "../api.js";
 import { clear, h } from "../dom.js";
 import { cache } from "../store.js";
 import { t } from "../i18n.js";
 import { errorWords, serverDetail } from "../words.js";
+import { lineageBar } from "./lineage.js";
 import { showProgress } from "./progress.js";
 import { showResults } from "./results.js";
 
@@ -28,7 +30,10 @@ export function render(view, id) {
       ]);
       cache.setProblem(id, problem);
       cache.setResult(id, full);
-      if (!left) leave = showResults(view, { job, problem, result: full });
+      if (left) return;
+      const body = h("div");
+      clear(view, lineageBar(job), body);
+      leave = showResults(body, { job, problem, result: full });
     } catch (error) {
       if (!left) clear(view, failure(error));
     }
