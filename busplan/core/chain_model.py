@@ -19,6 +19,7 @@ from ortools.sat.python import cp_model
 
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.flow import Arc
+from busplan.core.peak import stretch
 from busplan.core.search import Runner
 
 
@@ -46,8 +47,10 @@ class ChainModel:
         connections: Connections,
         candidates: BoolArray,
         check: Callable[[], None] = lambda: None,
+        peak: bool = False,
     ) -> None:
-        """`check` is called now and then while building; it raises to abandon the build."""
+        """`check` is called now and then while building; it raises to abandon the build.
+        `peak` adds the peak relaxation as a redundant constraint (for wide windows)."""
         self.connections = connections
         self.candidates = candidates
         c = connections
@@ -80,10 +83,29 @@ class ChainModel:
                 model.add_at_most_one(predecessors[k])
         travel = c.cost[self.tails, self.heads]
         self.n_connections = sum(self.used)
+        if peak:
+            self._add_peak(n)
         self.total_deadhead = cp_model.LinearExpr.weighted_sum(self.used, [int(t) for t in travel])
         self.total_moved = sum(self.moved)
         self.bound = float("inf")
         """The last search's proven bound on its objective."""
+
+    def _add_peak(self, n: int) -> None:
+        """The peak relaxation as a redundant constraint: the stretched trips running at any
+        moment never outnumber the buses, which lets the search prune by the peak too."""
+        c = self.connections
+        head, tail = stretch(c, c.earliest, c.latest)
+        intervals = [
+            self.model.new_fixed_size_interval_var(
+                int(c.base_start[k] - head[k]) + self.shift[k],
+                int(head[k] + c.base_end[k] - c.base_start[k] + tail[k]),
+                "",
+            )
+            for k in range(n)
+        ]
+        buses = self.model.new_int_var(0, n, "buses")
+        self.model.add(buses == n - self.n_connections)
+        self.model.add_cumulative(intervals, [1] * n, buses)
 
     def fix_buses(self, plan: Plan) -> None:
         self.model.add(self.n_connections == len(plan.arcs))

@@ -29,6 +29,7 @@ from busplan.core.chain_model import ChainModel, Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.duty_model import DayLimits, DutyChainModel, keeps_limits
 from busplan.core.flow import min_cost_cover
+from busplan.core.peak import wide_windows
 from busplan.core.repair import repaired_plan
 from busplan.core.search import Runner
 
@@ -199,7 +200,8 @@ class Group:
 
     def _chain_model(self, candidates: BoolArray) -> ChainModel:
         if self.limits is None or not self.duty_search:
-            return ChainModel(self.connections, candidates, self.check)
+            peak = wide_windows(self.connections)
+            return ChainModel(self.connections, candidates, self.check, peak)
         return DutyChainModel(self.connections, candidates, self.limits, self.check)
 
     @property
