@@ -115,7 +115,12 @@ class SplitBoard:
             return True
         return cancel_requested(self._redis, self._keys, self.job_id)
 
-    def start(self) -> None:
-        """A new gathering (a first run, or a re-run): an old stop sign no longer holds."""
+    def start(self, parts: int) -> None:
+        """A new gathering (a first run, or a re-run of a job whose task was lost): an old stop
+        sign no longer holds, and runs of parts that have not ended start counting again
+        (the parts of a lost task stop by themselves once its heartbeat lapses)."""
         self._redis.delete(f"{self._base}:stop")
         self.beat()
+        for part in range(parts):
+            if not self._redis.exists(self._key(part, "outcome")):
+                self._redis.delete(self._key(part, "runs"))

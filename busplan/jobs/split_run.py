@@ -7,7 +7,9 @@ take parts as their messages arrive. Meanwhile a monitor thread keeps the gather
 merges the parts' progress into the job's phases (the least advanced part speaks for the job,
 so phases still come in order), and watches for parts whose worker was lost: such a part is
 sent again and taken by the next free process, up to `MAX_PART_RUNS` runs, after which the job
-fails `WORKER_LOST`. A part that fails fails the job. Cancelling the job stops every part
+fails `WORKER_LOST`. A part that fails fails the job. Parts meet in Redis
+(`split_board`); a gatherer that loses Redis ends without an outcome, and the job is run again
+as if its worker were lost. Cancelling the job stops every part
 within a second or so: each part's watch sees the job's cancel flag, or the stop sign the
 gatherer raises.
 """
@@ -253,7 +255,7 @@ class Gatherer:
             try:
                 progress("starting", 0.0, "optimization started", {})
                 progress("loading", float(PHASES["loading"]), f"{len(problem.trips)} trips", {})
-                self.board.start()
+                self.board.start(len(self.parts))
                 n = len(self.parts)
                 progress("preprocessing", float(PHASES["preprocessing"]),
                          f"{n} parts on the workers", {"parts": n})  # fmt: skip
@@ -280,6 +282,13 @@ class Gatherer:
             progress.close()
             self._stop_parts()
             outbox.send("cancelled", message="stopped on request")
+            return
+        except redis.RedisError as exc:
+            # No final event: the claim is released, so the job is run again like one whose
+            # worker was lost (`busplan.jobs.reaper`), once Redis is back.
+            progress.close()
+            log.error("job %s: Redis lost while gathering its parts (%s); it will run again",
+                      self.spec.job_id, exc)  # fmt: skip
             return
         except PartFailed as exc:
             progress.close()
