@@ -146,7 +146,9 @@ def main() -> int:
                 figures["parts"] = text.count("solving part")
                 rows.append((mode, int(processes), figures))
                 wall, cpu, load = figures["wall"], figures["cpu"], figures["load"]
-                print(f"{spec}: {wall:.1f} s, cpu {cpu:.1f} s, load {load:.1f}", flush=True)
+                buses, digest = figures["buses"], figures["digest"]
+                print(f"{spec}: {wall:.1f} s, cpu {cpu:.1f} s, load {load:.1f}, "
+                      f"buses {buses}, plan {digest}", flush=True)  # fmt: skip
 
     base = next((f["wall"] for m, n, f in rows if m == "split" and n == 1), rows[0][2]["wall"])
     days = [d for d in DAYS if d in rows[0][2]["buses"]]
