@@ -106,6 +106,39 @@ def run_job(api: str, problem: dict[str, Any], time_limit: float) -> dict[str, A
     }
 
 
+def section(rows: list[tuple[str, int, dict[str, Any]]], args: argparse.Namespace) -> str:
+    """This run's section of the results file, from the runs measured so far."""
+    base = next((f["wall"] for m, n, f in rows if m == "split" and n == 1), rows[0][2]["wall"])
+    days = [d for d in DAYS if d in rows[0][2]["buses"]]
+    table = [
+        "| run | worker processes | wall (s) | speed-up vs split on 1 | worker CPU (s) "
+        f"| buses {' / '.join(days)} | deadhead (min) | plan | load before / during |",
+        "|---|---:|---:|---:|---:|---|---:|---|---:|",
+    ]
+    for mode, n, f in rows:
+        buses = " / ".join(str(f["buses"][d]) for d in days)
+        table.append(
+            f"| {mode} | {n} | {f['wall']:.1f} | {base / f['wall']:.2f} | {f['cpu']:.0f} | "
+            f"{buses} | {f['deadhead']:.0f} | `{f['digest']}` | "
+            f"{f['load_before']:.1f} / {f['load']:.1f} |"
+        )
+    same = len({f["digest"] for _, _, f in rows}) == 1
+    report = "\n".join(
+        [
+            f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+            "",
+            f"{args.trips}-trip week (gen.py seed {args.seed}), time limit {args.time_limit:g} s,"
+            f" {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}.",
+            "",
+            *table,
+            "",
+            f"Plans identical in every run: {'yes' if same else 'no'}.",
+            "",
+        ]
+    )
+    return report
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trips", type=int, default=3000)
@@ -116,6 +149,7 @@ def main() -> int:
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     problem = week(args.trips, args.seed)
+    old = RESULTS.read_text() if RESULTS.exists() else "# Split-job benchmark\n\n"
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp, postgres() as db, redis_server() as rurl:
@@ -149,40 +183,10 @@ def main() -> int:
                 buses, digest = figures["buses"], figures["digest"]
                 print(f"{spec}: {wall:.1f} s, cpu {cpu:.1f} s, load {load:.1f}, "
                       f"buses {buses}, plan {digest}", flush=True)  # fmt: skip
+                if not args.no_write:  # after every run: an interrupted benchmark keeps them
+                    RESULTS.write_text(old + section(rows, args))
 
-    base = next((f["wall"] for m, n, f in rows if m == "split" and n == 1), rows[0][2]["wall"])
-    days = [d for d in DAYS if d in rows[0][2]["buses"]]
-    table = [
-        "| run | worker processes | wall (s) | speed-up vs split on 1 | worker CPU (s) "
-        f"| buses {' / '.join(days)} | deadhead (min) | plan | load before / during |",
-        "|---|---:|---:|---:|---:|---|---:|---|---:|",
-    ]
-    for mode, n, f in rows:
-        buses = " / ".join(str(f["buses"][d]) for d in days)
-        table.append(
-            f"| {mode} | {n} | {f['wall']:.1f} | {base / f['wall']:.2f} | {f['cpu']:.0f} | "
-            f"{buses} | {f['deadhead']:.0f} | `{f['digest']}` | "
-            f"{f['load_before']:.1f} / {f['load']:.1f} |"
-        )
-    same = len({f["digest"] for _, _, f in rows}) == 1
-    report = "\n".join(
-        [
-            f"## Run of {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-            "",
-            f"{args.trips}-trip week (gen.py seed {args.seed}), time limit {args.time_limit:g} s,"
-            f" {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}.",
-            "",
-            *table,
-            "",
-            f"Plans identical in every run: {'yes' if same else 'no'}.",
-            "",
-        ]
-    )
-    print(report)
-    if not args.no_write:
-        header = "" if RESULTS.exists() else "# Split-job benchmark\n\n"
-        old = RESULTS.read_text() if RESULTS.exists() else ""
-        RESULTS.write_text(header + old + report)
+    print(section(rows, args))
     return 0
 
 
