@@ -66,6 +66,13 @@ class ServiceSettings(BaseSettings):
     cancel_grace_seconds: float = Field(default=1.5, gt=0)
     """How long a cancelled job may take to stop by itself before its process is terminated."""
 
+    split_jobs: bool = True
+    """Celery workers split a job into its independent parts (day sets, and groups of trips
+    no bus can mix) and solve them on as many worker processes as are free (docs/deploy.md)."""
+    split_min_trips: int = Field(default=400, ge=1)
+    """Smaller jobs run in one process: their parts would spend more on coordination than
+    they save."""
+
     redis_key_prefix: str = "busplan:"
     """Prefix of every Redis key and channel (broker queues, cancel flags, progress fan-out)."""
     celery_queue: str = "busplan"

@@ -16,6 +16,7 @@ from celery import Celery
 from busplan.settings import ServiceSettings
 
 TASK_NAME = "busplan.run_job"
+PART_TASK_NAME = "busplan.run_job_part"
 VISIBILITY_MARGIN_SECONDS = 300.0
 
 

@@ -20,6 +20,7 @@ import redis
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from busplan.core import SolveParams
 from busplan.jobs.celery_app import time_limits
 from busplan.jobs.events import TERMINAL_KINDS, EventKind, RunEvent
 from busplan.jobs.executor import JobSpec
@@ -27,12 +28,16 @@ from busplan.jobs.feed import RedisFeed
 from busplan.jobs.log import JobLog, now
 from busplan.jobs.record import JobParams
 from busplan.jobs.redis_names import Keys, cancel_requested, connect
+from busplan.jobs.split import Part
+from busplan.jobs.split_board import SplitBoard
+from busplan.jobs.split_run import Gatherer, SendPart, run_part_delivery, split_of
 from busplan.jobs.supervise import Supervisor
 from busplan.jobs.throttle import ThrottleParams
 from busplan.jobs.worker import execute
 from busplan.settings import ServiceSettings
 from busplan.store import leases, make_engine, session_factory
 from busplan.store.models import Job
+from busplan.store.states import JobState
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +83,9 @@ def context_for(settings: ServiceSettings) -> WorkerContext:
     return _contexts[pid]
 
 
-def run_delivery(ctx: WorkerContext, job_id: str, task_id: str, started: float) -> str:
+def run_delivery(
+    ctx: WorkerContext, job_id: str, task_id: str, started: float, send: SendPart | None = None
+) -> str:
     """Run the job if this delivery wins its claim; returns what happened, for the logs."""
     try:
         with ctx.sessions.begin() as session:
@@ -95,11 +102,14 @@ def run_delivery(ctx: WorkerContext, job_id: str, task_id: str, started: float) 
         log.info("task %s skips job %s: it is %s", task_id, job_id, claim.state or "unknown")
         return f"skipped: job is {claim.state or 'unknown'}"
     log.info("task %s claimed job %s", task_id, job_id)
-    run_claimed(ctx, claim.job, task_id, started)
+    run_claimed(ctx, claim.job, task_id, started, send)
     return "ran"
 
 
-def run_claimed(ctx: WorkerContext, job: Job, task_id: str, started: float) -> None:
+def run_claimed(
+    ctx: WorkerContext, job: Job, task_id: str, started: float, send: SendPart | None = None
+) -> None:
+    """Run the claimed job: in parts over the workers when it splits (`split_run`), else here."""
     s = ctx.settings
     spec = JobSpec(job.id, job.problem, JobParams.of(job.params))
     watch = Watch(ctx, job.id, task_id, started)
@@ -107,7 +117,17 @@ def run_claimed(ctx: WorkerContext, job: Job, task_id: str, started: float) -> N
     try:
         throttle = ThrottleParams(s.progress_step, s.progress_interval, s.progress_min_interval)
         outbox = StoreOutbox(ctx, job.id, task_id, watch.supervisor)
-        execute(spec, outbox, watch, throttle, s.routing())
+        parts = None
+        if send is not None and s.split_jobs:
+            parts = split_of(spec.problem, spec.params.solve_params(), s.split_min_trips)
+        if parts is None or send is None:
+            execute(spec, outbox, watch, throttle, s.routing())
+        else:
+            log.info("job %s runs as %d parts", job.id, len(parts))
+            board = SplitBoard(ctx.redis, ctx.keys, job.id, s.job_lease_seconds)
+            gatherer = Gatherer(board=board, spec=spec, parts=parts, send=send, owner=task_id,
+                                lease=s.job_lease_seconds, routing=s.routing())  # fmt: skip
+            gatherer.execute(outbox, watch, throttle)
     finally:
         watch.stop()
         try:
@@ -115,6 +135,21 @@ def run_claimed(ctx: WorkerContext, job: Job, task_id: str, started: float) -> N
                 leases.release(session=session, job_id=job.id, owner=task_id)
         except SQLAlchemyError:
             log.warning("could not release the claim on job %s; it lapses by itself", job.id)
+
+
+def run_part(ctx: WorkerContext, job_id: str, part: Part, task_id: str) -> str:
+    """A delivery of one part of a split job; returns what happened, for the logs."""
+    s = ctx.settings
+    board = SplitBoard(ctx.redis, ctx.keys, job_id, s.job_lease_seconds)
+
+    def load() -> tuple[Any, SolveParams] | None:
+        with ctx.sessions() as session:
+            job = session.get(Job, job_id)
+            if job is None or job.state != JobState.RUNNING.value:
+                return None
+            return job.problem, JobParams.of(job.params).solve_params()
+
+    return run_part_delivery(board, part, task_id, load, s.routing(), s.job_lease_seconds)
 
 
 class StoreOutbox:
