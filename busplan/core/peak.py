@@ -43,8 +43,8 @@ class PeakPart:
 @dataclass(frozen=True)
 class PeakResult:
     buses: int | None
-    """The least peak found: buses the relaxation needs with the chosen moves (None when
-    only the LP relaxation's bound was reached in time; then no moves or shifts)."""
+    """The least peak found: buses the relaxation needs with the chosen moves and shifts (from
+    the MIP, or from rounding the LP relaxation when that is better or the MIP found nothing)."""
     bound: int
     """Proven: no plan with at most the allowed moves needs fewer buses (on the busiest day);
     0 when the moves were being chosen rather than bounded (`relax` False)."""
@@ -106,13 +106,18 @@ def peak_bound(
     choice, not a bound). Returns None when no solution was found in time.
     """
     lp = _PeakModel("GLOP", parts, amounts, n_units, max_moves, relax)
-    lp_bound = 0
+    rounded = None
     if relax and run.share(LP_SHARE).lp(lp.solver) == pywraplp.Solver.OPTIMAL:
-        lp_bound = int(np.ceil(lp.objective.Value() - 1e-6))
+        bound = int(np.ceil(lp.objective.Value() - 1e-6))
+        shifts, peak = lp.rounded_shifts()
+        rounded = PeakResult(peak, bound, lp.read(bound).amounts, shifts)
     mip = _PeakModel("SCIP", parts, amounts, n_units, max_moves, relax)
     status = run.share(1.0 if relax else FLEET_FIRST).mip(mip.solver, PRIMAL_FIRST)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
-        return PeakResult(None, lp_bound, (), ()) if lp_bound else None
+        return rounded
+    lp_bound = rounded.bound if rounded else 0
+    if rounded and rounded.buses is not None and rounded.buses < mip.fleet.solution_value():
+        return replace(rounded, bound=max(lp_bound, int(np.ceil(mip.objective.BestBound() - 1e-6))))
     if status == pywraplp.Solver.OPTIMAL:
         bound = mip.fleet.solution_value()
     else:
@@ -162,10 +167,14 @@ class _PeakModel:
         self.day_caps: dict[int, list[pywraplp.Variable]] = {}
         self.parts = parts
         self.placements = []
+        self.spans: dict[pywraplp.Variable, tuple[int, int]] = {}
+        """Each placement's minutes [first, stop)."""
         for part in parts:
             cap = solver.IntVar(0, len(part.connections), "")
             self.day_caps.setdefault(part.day_set, []).append(cap)
-            self.placements.append(_place_trips(solver, part, values, self.pick, cap, relax))
+            self.placements.append(
+                _place_trips(solver, part, values, self.pick, cap, relax, self.spans)
+            )
         for caps in self.day_caps.values():
             total = solver.Constraint(0, infinity)
             total.SetCoefficient(self.fleet, 1)
@@ -176,17 +185,49 @@ class _PeakModel:
         self.objective.SetMinimization()
 
     def read(self, bound: int) -> PeakResult:
+        """The solution, each trip and unit at its option of largest value (the chosen one in
+        a MIP solution; a rounding of the LP relaxation's)."""
         chosen = tuple(
-            next((a for a, var in choice.items() if var.solution_value() > 0.5), 0)
-            for choice in self.pick
+            max(choice, key=lambda a: choice[a].solution_value()) for choice in self.pick
         )
         shifts = []
         for part, trips in zip(self.parts, self.placements, strict=True):
             own = np.zeros(len(part.connections), np.int64)
             for k, options in enumerate(trips):
-                own[k] = next((t for t, var in options if var.solution_value() > 0.5), 0)
+                if options:
+                    own[k] = max(options, key=lambda o: o[1].solution_value())[0]
             shifts.append(own)
         return PeakResult(round(self.fleet.solution_value()), bound, chosen, tuple(shifts))
+
+    def rounded_shifts(self) -> tuple[tuple[IntArray, ...], int]:
+        """The LP relaxation's solution rounded greedily: trips in the order of their expected
+        start, each at the shift that keeps the busiest minute of its stretch lowest (nearest
+        its expected shift on ties). Trips placed by a unit keep shift 0. Also returns the
+        busiest day's peak with those shifts (units' trips left out)."""
+        out = []
+        peaks: dict[int, int] = {}
+        for part, trips in zip(self.parts, self.placements, strict=True):
+            minutes = [self.spans[v] for options in trips for _, v in options if v in self.spans]
+            lo = min((f for f, _ in minutes), default=0)
+            load = np.zeros(max((st for _, st in minutes), default=lo) - lo + 1, np.int64)
+            expected = [sum(t * v.solution_value() for t, v in options) for options in trips]
+            own = np.zeros(len(trips), np.int64)
+            for k in sorted(range(len(trips)), key=lambda k: (expected[k], k)):
+                best, best_key = None, None
+                for shift, var in trips[k]:
+                    first, stop = self.spans.get(var, (lo, lo))
+                    key = (
+                        int(load[first - lo : stop - lo].max(initial=0)),
+                        abs(shift - expected[k]),
+                    )
+                    if best_key is None or key < best_key:
+                        best, best_key = (shift, first, stop), key
+                if best is not None:
+                    own[k] = best[0]
+                    load[best[1] - lo : best[2] - lo] += 1
+            out.append(own)
+            peaks[part.day_set] = peaks.get(part.day_set, 0) + int(load.max(initial=0))
+        return tuple(out), max(peaks.values(), default=0)
 
     def prefer_small_moves(self, amounts: Sequence[int]) -> None:
         """The peaks of all days first, then the fewest steps moved (a weight that keeps the
@@ -218,6 +259,7 @@ def _place_trips(
     pick: list[dict[int, pywraplp.Variable]],
     cap: pywraplp.Variable,
     relax: bool,
+    spans: dict[pywraplp.Variable, tuple[int, int]],
 ) -> list[list[tuple[int, pywraplp.Variable]]]:
     """One binary per trip and own shift (whole minutes) for trips without a movable bell;
     trips with one are placed by their unit's move: at their official time plus the move, or,
@@ -242,6 +284,7 @@ def _place_trips(
         first, stop = -(-(start + late) // MINUTE), end // MINUTE
         if first < stop:
             covers.append((var, first, stop))
+            spans[var] = (first, stop)
 
     trips = []
     for k, unit in enumerate(part.units):
