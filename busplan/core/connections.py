@@ -101,8 +101,11 @@ class Connections:
         return len(self.trips)
 
     def subset(self, positions: Sequence[int]) -> Connections:
-        """The same connections restricted to some of the trips (positions in this object)."""
+        """The same connections restricted to some of the trips (positions in this object);
+        this object itself when that is all of them, in order (no copy of the tables)."""
         k = np.asarray(positions, dtype=np.intp)
+        if len(k) == len(self) and np.array_equal(k, np.arange(len(self))):
+            return self
         grid = np.ix_(k, k)
         return Connections(
             trips=tuple(self.trips[p] for p in positions),

@@ -23,6 +23,7 @@ Arc = tuple[int, int]
 
 SPARSE_FROM = 1000
 NEAREST = 40
+Matching = tuple[NDArray[np.intp], NDArray[np.intp]]
 
 
 def nearest_arcs(possible: BoolArray, cost: Table, k: int) -> BoolArray:
@@ -42,7 +43,7 @@ def nearest_arcs(possible: BoolArray, cost: Table, k: int) -> BoolArray:
     return keep
 
 
-def matching_arcs(possible: BoolArray) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+def matching_arcs(possible: BoolArray) -> Matching:
     """The connections of one maximum matching of trip ends to trip starts (unit max flow):
     kept beside the nearest ones, they let the sparse flow reach the fewest buses."""
     n = possible.shape[0]
@@ -63,13 +64,18 @@ def matching_arcs(possible: BoolArray) -> tuple[NDArray[np.intp], NDArray[np.int
     return tails[used], heads[used]
 
 
-def min_cost_cover(possible: BoolArray, deadhead: Table) -> list[Arc]:
+def min_cost_cover(possible: BoolArray, deadhead: Table, keep: Matching | None = None) -> list[Arc]:
     """Connections of a plan with the fewest buses and, among those, the least deadhead
-    (exact below `SPARSE_FROM` trips, on the nearest connections from there)."""
+    (exact below `SPARSE_FROM` trips, on the nearest connections from there).
+
+    From `SPARSE_FROM` trips the flow also keeps the connections `keep` (possible ones), by
+    default a maximum matching of `possible`, with which the bus count stays exact; a caller
+    that has a good plan already may pass its connections instead, and then gets no more
+    buses than that plan, without the cost of the matching."""
     n = possible.shape[0]
     if n >= SPARSE_FROM:
         kept = nearest_arcs(possible, deadhead, NEAREST)
-        tails, heads = matching_arcs(possible)
+        tails, heads = matching_arcs(possible) if keep is None else keep
         kept[tails, heads] = True
         possible = kept
     tails, heads = np.nonzero(possible)

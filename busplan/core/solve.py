@@ -202,6 +202,9 @@ def _run_stage(
     done = 0
     for (ds, group), size in zip(groups, sizes, strict=True):
         t0 = time.monotonic()
+        if t0 >= deadline and stage != "moves":
+            done += size  # out of time: keep the plan (building a search alone takes seconds)
+            continue
         seconds = max(stage_end - t0, 0.0) * size / max(total - done, 1)
         span = (done / total, (done + size) / total)
         per_trip = {"fleet": group.fleet_effort_per_trip, "deadhead": params.effort_per_trip}
