@@ -35,7 +35,7 @@ class Plan:
 
     def cost(self, connections: Connections) -> int:
         """Deadhead (pull-out and pull-in included) up to a constant per connection."""
-        return int(sum(connections.cost[i, j] for i, j in self.arcs))
+        return sum(int(connections.cost[i, j]) for i, j in self.arcs)
 
     def moved(self) -> int:
         return int(np.abs(self.shifts).sum())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -17,11 +18,16 @@ from numpy.typing import NDArray
 from busplan.core.model import Problem
 from busplan.core.travel import UNREACHABLE
 
-NEVER = -(10**12)
-"""Slack of a connection no shift can make feasible (same trip, no road, no common vehicle)."""
+NEVER = -2 * 10**9
+"""Slack of a connection no shift can make feasible (same trip, no road, no common vehicle).
+It and its negation fit a 32-bit integer, the type of the tables below."""
 
 IntArray = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
+Table = NDArray[np.signedinteger[Any]]
+"""A trip-by-trip table of seconds: 32-bit whenever its values fit (always, with the built-in
+estimate and without depots), which halves the solver's largest arrays; arithmetic with the
+64-bit vectors (shifts, windows) widens to 64 bits, so sums never overflow."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -33,9 +39,9 @@ class Connections:
     earliest: IntArray
     """Shift windows, seconds."""
     latest: IntArray
-    travel: IntArray
-    slack: IntArray
-    cost: IntArray
+    travel: Table
+    slack: Table
+    cost: Table
     """What a connection adds to the day's deadhead, pull-out and pull-in included: its drive,
     less the pull-in of i and the pull-out of j that it saves, plus a constant that keeps every
     cost non-negative. With the number of connections fixed, the least total cost is the least
@@ -51,7 +57,7 @@ class Connections:
         cls,
         problem: Problem,
         trips: Sequence[int],
-        travel: IntArray,
+        travel: Table,
         compatible: BoolArray,
         pulls: tuple[IntArray, IntArray] | None = None,
     ) -> Connections:
@@ -61,18 +67,22 @@ class Connections:
         windows = [problem.window(t) for t in ts]
         start = np.array([t.base_start for t in ts], np.int64)
         end = np.array([t.base_end for t in ts], np.int64)
-        slack = start[None, :] - end[:, None] - travel - problem.settings.buffer_s
-        impossible = (travel >= UNREACHABLE) | ~compatible
+        unreachable = travel >= UNREACHABLE
+        drive = compact(np.where(unreachable, UNREACHABLE, travel))
+        impossible = np.logical_or(unreachable, ~compatible, out=unreachable)
         np.fill_diagonal(impossible, True)
-        slack = np.where(impossible, NEVER, slack)
-        drive = np.where(travel >= UNREACHABLE, UNREACHABLE, travel).astype(np.int64)
+        slack = start[None, :] - end[:, None]
+        slack -= drive
+        slack -= problem.settings.buffer_s
+        slack[impossible] = NEVER
+        del impossible
         cost, offset = drive, 0
         out = back = np.zeros(len(trips), np.int64)
         if pulls is not None:
             out, back = pulls
             saved = back[:, None] + out[None, :]
             offset = int(saved.max(initial=0))
-            cost = drive - saved + offset
+            cost = compact(drive - saved + offset)
         return cls(
             trips=tuple(trips),
             base_start=start,
@@ -80,8 +90,8 @@ class Connections:
             earliest=np.array([w.earliest for w in windows], np.int64),
             latest=np.array([w.latest for w in windows], np.int64),
             travel=drive,
-            slack=slack.astype(np.int64),
-            cost=cost.astype(np.int64),
+            slack=compact(slack),
+            cost=cost,
             pull_out=np.asarray(out, np.int64),
             pull_in=np.asarray(back, np.int64),
             cost_offset=offset,
@@ -91,8 +101,11 @@ class Connections:
         return len(self.trips)
 
     def subset(self, positions: Sequence[int]) -> Connections:
-        """The same connections restricted to some of the trips (positions in this object)."""
+        """The same connections restricted to some of the trips (positions in this object);
+        this object itself when that is all of them, in order (no copy of the tables)."""
         k = np.asarray(positions, dtype=np.intp)
+        if len(k) == len(self) and np.array_equal(k, np.arange(len(self))):
+            return self
         grid = np.ix_(k, k)
         return Connections(
             trips=tuple(self.trips[p] for p in positions),
@@ -110,16 +123,28 @@ class Connections:
 
     def feasible(self, shifts: IntArray) -> BoolArray:
         """Connections feasible with the given shifts."""
-        return bool_array(self.slack + shifts[None, :] - shifts[:, None] >= 0)
+        return bool_array(self.slack >= shifts[:, None] - shifts[None, :])
 
     def optimistic(self) -> BoolArray:
         """Connections feasible for some shifts: i as early as allowed, j as late as allowed."""
-        return bool_array(self.slack + self.latest[None, :] - self.earliest[:, None] >= 0)
+        return bool_array(self.slack >= self.earliest[:, None] - self.latest[None, :])
 
     def pessimistic(self) -> BoolArray:
         """Connections feasible whatever the shifts."""
-        return bool_array(self.slack + self.earliest[None, :] - self.latest[:, None] >= 0)
+        return bool_array(self.slack >= self.latest[:, None] - self.earliest[None, :])
 
 
 def bool_array(values: NDArray[np.bool_]) -> BoolArray:
     return np.asarray(values, dtype=np.bool_)
+
+
+INT32 = np.iinfo(np.int32)
+
+
+def compact(values: NDArray[np.signedinteger[Any]]) -> Table:
+    """`values` as 32-bit integers when they all fit, else as 64-bit ones."""
+    if values.dtype == np.int32:
+        return values
+    if values.size == 0 or (INT32.min < values.min() and values.max() < INT32.max):
+        return values.astype(np.int32)
+    return values.astype(np.int64, copy=False)

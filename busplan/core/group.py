@@ -222,7 +222,7 @@ class Group:
         if n <= 4 * k:
             keep = possible.copy()
         else:
-            big = np.iinfo(np.int64).max
+            big = np.int64(np.iinfo(np.int64).max)  # a 64-bit scalar: tables may be 32-bit
             for score in (c.travel, -c.slack):
                 ranked = np.where(possible, score, big)
                 rows = np.argpartition(ranked, k, axis=1)[:, :k]

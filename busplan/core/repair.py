@@ -18,7 +18,7 @@ import numpy as np
 
 from busplan.core.chain_model import Plan
 from busplan.core.connections import Connections, IntArray
-from busplan.core.flow import Arc, chains, min_cost_cover
+from busplan.core.flow import SPARSE_FROM, Arc, Matching, chains, matching_arcs, min_cost_cover
 
 SHIFT_WEIGHT = 50
 """Cost per second of shift a connection needs, against 1 per second of deadhead."""
@@ -28,19 +28,29 @@ def repaired_plan(connections: Connections, rounds: int, check: Callable[[], Non
     """The plan with the fewest buses found over `rounds` match-and-repair rounds."""
     c = connections
     optimistic = c.optimistic()
+    matching = matching_arcs(optimistic) if len(c) >= SPARSE_FROM else None
     shifts = np.zeros(len(c), np.int64)
     best: Plan | None = None
     for _ in range(rounds):
         check()
-        needed = np.maximum(0, -(c.slack + shifts[None, :] - shifts[:, None]))
-        wished = min_cost_cover(optimistic, c.cost + SHIFT_WEIGHT * needed)
+        needed = np.maximum(0, shifts[:, None] - shifts[None, :] - c.slack)
+        wished = min_cost_cover(optimistic, c.cost + SHIFT_WEIGHT * needed, matching)
+        del needed
         check()
         shifts = _earliest_shifts(c, wished)
-        plan = Plan(tuple(min_cost_cover(c.feasible(shifts), c.cost)), shifts)
+        feasible = c.feasible(shifts)
+        kept = [a for a in wished if feasible[a]]
+        plan = Plan(tuple(min_cost_cover(feasible, c.cost, _arrays(kept))), shifts)
         if best is None or len(plan.arcs) > len(best.arcs):
             best = plan
     assert best is not None
     return best
+
+
+def _arrays(arcs: list[Arc]) -> Matching:
+    """Connections as the tail and head arrays `min_cost_cover` keeps."""
+    pairs = np.array(arcs, np.intp).reshape(-1, 2)
+    return pairs[:, 0], pairs[:, 1]
 
 
 def _earliest_shifts(c: Connections, arcs: list[Arc]) -> IntArray:

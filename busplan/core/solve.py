@@ -120,6 +120,7 @@ def _solve(
     needed = sorted(k for k, errors in alone.items() if not errors)
     matrix = travel.matrix(needed, needed) if needed else np.zeros((0, 0), np.int64)
     space = TripSpace(problem, needed, matrix, intervals, nearest_pulls(problem, depots))
+    del matrix  # the space holds it, 32-bit when it fits
 
     reporter.phase("building_chains", "lower bounds and first plans")
     for n, ds in enumerate(day_sets):
@@ -128,6 +129,8 @@ def _solve(
         ds.seconds += time.monotonic() - t0
         reporter.within((n + 1) / len(day_sets), f"first plans for {', '.join(ds.days)}")
 
+    if not operational(problem):
+        space.release()
     groups = [(ds, g) for ds in day_sets for g in ds.groups]
     reporter.phase("matching_blocks", "choosing shifts to save buses")
     _peak_stage(day_sets, deadline, params, reporter)
@@ -251,6 +254,9 @@ def _run_stage(
     done = 0
     for (ds, group), size in zip(groups, sizes, strict=True):
         t0 = time.monotonic()
+        if t0 >= deadline and stage != "moves":
+            done += size  # out of time: keep the plan (building a search alone takes seconds)
+            continue
         seconds = max(stage_end - t0, 0.0) * size / max(total - done, 1)
         span = (done / total, (done + size) / total)
         per_trip = {"fleet": group.fleet_effort_per_trip, "deadhead": params.effort_per_trip}
@@ -300,8 +306,12 @@ def _deadhead_bound(problem: Problem, ds: DaySet, plan: DayPlan) -> int:
 def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) -> Solution:
     days = {}
     for ds in day_sets:
+        bounds: dict[tuple[tuple[str, ...], ...], int] = {}  # days with the same buses share it
         for d in ds.days:
             plan = solution.days[d]
+            buses = tuple(sorted(tuple(p.trip_id for p in bus.trips) for bus in plan.buses))
+            if buses not in bounds:
+                bounds[buses] = _deadhead_bound(problem, ds, plan)
             stats = day_stats(
                 plan.buses,
                 len(ds.trips),
@@ -309,7 +319,7 @@ def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) ->
                 ds.seconds,
                 unassigned=len(plan.unassigned),
                 fleet=[f.id for f in problem.fleet],
-                deadhead_bound=_deadhead_bound(problem, ds, plan),
+                deadhead_bound=bounds[buses],
             )
             days[d] = DayPlan(plan.day, plan.buses, plan.unassigned, stats, plan.same_as)
     ordered = {d: days[d] for d in DAYS if d in days}

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from busplan.core.connections import BoolArray, Connections, IntArray
+from busplan.core.connections import BoolArray, Connections, IntArray, Table, compact
 from busplan.core.duty_model import DayLimits
 from busplan.core.model import Problem
 from busplan.core.rules import bus_key, depots_for
@@ -44,7 +44,8 @@ class TripSpace:
     problem: Problem
     trips: list[int]
     """Problem trip indices that some bus can run, in the order of `matrix`."""
-    matrix: IntArray
+    matrix: Table
+    """Driving seconds between those trips (32-bit when they fit)."""
     intervals: Sequence[Interval]
     """Vehicle sizes per problem trip (narrowed to the owned sizes when a fleet is given)."""
     pulls: Pulls | None
@@ -52,6 +53,7 @@ class TripSpace:
 
     def __post_init__(self) -> None:
         self.position = {k: p for p, k in enumerate(self.trips)}
+        self.matrix = compact(self.matrix)
 
     def parts(self, day_trips: Sequence[int]) -> list[list[int]]:
         """The day's trips that a bus can run, split where no bus could mix them."""
@@ -74,6 +76,11 @@ class TripSpace:
         return Connections.build(
             self.problem, trips, self.matrix[np.ix_(where, where)], allowed, pulls
         )
+
+    def release(self) -> None:
+        """Drop the trip-by-trip table once every part's connections are built: only the week
+        planner reads it afterwards (at 20,000 trips it is 1.3 GB of the peak)."""
+        self.matrix = np.zeros((0, 0), np.int32)
 
     def limits(self, trips: Sequence[int]) -> DayLimits | None:
         """The duty limits for a group of trips, or None when spread and driving are free."""

@@ -12,11 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-from numpy.typing import NDArray
-
 from busplan.core import Problem, Solution, SolveParams, solve
 from busplan.core.progress import ProgressCallback
+from busplan.core.travel import Seconds
 from busplan.routing.config import RoutingConfig
 from busplan.routing.provider import Prepared, prepare
 from busplan.routing.report import TravelReport
@@ -35,7 +33,7 @@ class RoadTravel:
             self._prepared = prepare(self._problem, self._config)
         return self._prepared
 
-    def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> NDArray[np.int64]:
+    def matrix(self, sources: Sequence[int], targets: Sequence[int]) -> Seconds:
         return self.prepared().travel.matrix(sources, targets)
 
     @property
