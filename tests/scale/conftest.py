@@ -44,10 +44,11 @@ class Cluster:
 
 @pytest.fixture(scope="module")
 def cluster(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Two API nodes and one Celery worker with two job processes, on the shared Redis."""
+    """Two API nodes and one Celery worker with two job processes, on the shared Redis; jobs
+    run whole (the split over workers has tests of its own) and may have 20,000 trips."""
     logs = tmp_path_factory.mktemp("cluster")
     prefix = f"busplan-test-{uuid.uuid4().hex[:8]}:"
-    env = scale_env(database_url, SHARED_REDIS, prefix)
+    env = scale_env(database_url, SHARED_REDIS, prefix, SPLIT_JOBS="0", MAX_TRIPS="20000")
     started: list[Server | Worker] = []
     try:
         a = api_node(env, logs / "a.log")  # first: it migrates the database

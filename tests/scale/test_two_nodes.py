@@ -177,7 +177,7 @@ def test_a_job_cancelled_while_queued_is_skipped_by_the_worker(cluster: Cluster)
     assert cluster.a.job(waiting)["started_at"] is None
 
 
-SILENT = {"problem": make_problem(4000), "time_limit": 30}
+SILENT = {"problem": make_problem(8000), "time_limit": 30}
 """Its travel matrix takes seconds without a progress call: the solver cannot notice the
 cancel flag in time, so the node must terminate the task (kept last: it kills a process)."""
 

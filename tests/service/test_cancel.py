@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.service.harness import (
     LONG,
@@ -17,9 +21,24 @@ from tests.service.harness import (
     wait_gone,
 )
 
-SLOW_MATRIX = {"problem": make_problem(4000), "time_limit": 30}
-"""Its travel matrix takes about two seconds without a progress call: cancellation cannot be
-cooperative then, and the runner must terminate the worker."""
+SLOW_MATRIX = {"problem": make_problem(8000), "time_limit": 30}
+"""Its travel matrix takes seconds without a progress call (64 million pairs): cancellation
+cannot be cooperative then, and the runner must terminate the worker."""
+
+
+@pytest.fixture
+def roomy_server(own_database: str, tmp_path: Path) -> Iterator[Server]:
+    """A server of its own that takes `SLOW_MATRIX` (above the shared server's body and trip
+    limits), with the shared server's grace time."""
+    env = {
+        "DATABASE_URL": own_database,
+        "WORKER_PROCESSES": "1",
+        "CANCEL_GRACE_SECONDS": "1.0",
+        "MAX_TRIPS": "20000",
+    }
+    running = Server(env, tmp_path / "server.log").start()
+    yield running
+    running.stop()
 
 
 def task_of(server: Server, task_id: str) -> dict[str, Any]:
@@ -78,8 +97,9 @@ def test_cancel_running_job_stops_its_worker_within_two_seconds(server: Server) 
     assert after["state"] == "REVOKED" and after["exit_code"] == 0
 
 
-def test_cancel_terminates_a_worker_that_does_not_stop_by_itself(server: Server) -> None:
+def test_cancel_terminates_a_worker_that_does_not_stop_by_itself(roomy_server: Server) -> None:
     """A worker busy where the solver cannot listen is terminated once the grace time is up."""
+    server = roomy_server
     accepted = server.submit(SLOW_MATRIX)
     wait_for_progress(server, accepted["job_id"], "travel_matrix")
     pid = task_of(server, accepted["task_id"])["worker_pid"]
