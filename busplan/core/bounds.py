@@ -10,9 +10,10 @@ optimum. With fixed times (all windows [0, 0]) the bound is exact.
 from __future__ import annotations
 
 import numpy as np
-from ortools.graph.python import max_flow, min_cost_flow
+from ortools.graph.python import min_cost_flow
 
 from busplan.core.connections import BoolArray, Connections
+from busplan.core.flow import matching_arcs
 
 
 def max_matching(possible: BoolArray) -> int:
@@ -21,21 +22,7 @@ def max_matching(possible: BoolArray) -> int:
     Solved as a unit-capacity max flow (OR-Tools, push-relabel): on dense connection graphs
     it was measured about 70x faster than SciPy's Hopcroft-Karp (0.03 s vs 2.2 s, 600 trips).
     """
-    n = possible.shape[0]
-    if n == 0:
-        return 0
-    tails, heads = np.nonzero(possible)
-    source, sink = 2 * n, 2 * n + 1
-    trips = np.arange(n)
-    flow = max_flow.SimpleMaxFlow()
-    flow.add_arcs_with_capacity(
-        np.concatenate([np.full(n, source), tails, n + trips]),
-        np.concatenate([trips, n + heads, np.full(n, sink)]),
-        np.ones(2 * n + len(tails), np.int64),
-    )
-    if flow.solve(source, sink) != flow.OPTIMAL:
-        raise RuntimeError("maximum matching failed")
-    return int(flow.optimal_flow())
+    return len(matching_arcs(possible)[0])
 
 
 def fleet_lower_bound(connections: Connections) -> int:
