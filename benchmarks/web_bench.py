@@ -48,7 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from busplan.store import make_engine, session_factory, upgrade
 from busplan.store import repository as repo
 from busplan.store.states import JobState
-from tests.service.harness import free_port
+from tests.service.harness import Server
 from tests.web.conftest import ARGS, CHROMIUM
 from tests.web.region import region_plan
 
@@ -100,32 +100,6 @@ def build_database(path: Path, jobs: int, buses: int) -> list[str]:
         ids.append(job_id)
     engine.dispose()
     return ids[::-1]
-
-
-def start_server(source: Path, database: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "SOLVER_THREADS": "1",
-        "PYTHONPATH": str(source),
-    }
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "busplan", "serve", "--port", str(port)],
-            cwd=source,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError(f"server did not start: {log.read_text()[-2000:]}")
 
 
 def timed(action: Callable[[], object], repeat: int) -> float:
@@ -228,13 +202,13 @@ def measure(
     folder = Path(tempfile.mkdtemp(prefix="busplan-web-bench-"))
     copy = folder / "busplan.db"
     shutil.copy(database, copy)
-    process, url = start_server(source, copy, folder / "server.log")
+    env = {"DATABASE_URL": f"sqlite:///{copy}"}
+    server = Server(env, folder / "server.log", source=source).start()
     try:
-        figures = api_times(url, ids[0], args.repeat)
-        figures |= browser_times(url, ids[0], len(ids), args.repeat)
+        figures = api_times(server.url, ids[0], args.repeat)
+        figures |= browser_times(server.url, ids[0], len(ids), args.repeat)
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        server.stop()
         shutil.rmtree(folder, ignore_errors=True)
     return figures
 

@@ -87,10 +87,14 @@ def free_port() -> int:
 class Server:
     """`busplan serve` in a subprocess with the given environment."""
 
-    def __init__(self, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, host: str = "127.0.0.1", source: Path = ROOT
+    ) -> None:
+        """`source`: the busplan checkout to run (another commit's, to compare with)."""
         self.env = env
         self.log = log
         self.host = host
+        self.source = source
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -104,6 +108,8 @@ class Server:
 
     def start(self, timeout: float = 30.0) -> Server:
         env = {**os.environ, "SOLVER_THREADS": "1", **self.env}
+        if self.source != ROOT:
+            env["PYTHONPATH"] = str(self.source)
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [
@@ -116,7 +122,7 @@ class Server:
                     "--port",
                     str(self.port),
                 ],
-                cwd=ROOT,
+                cwd=self.source,
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
