@@ -89,6 +89,8 @@ class ChainModel:
         self.total_moved = sum(self.moved)
         self.bound = float("inf")
         """The last search's proven bound on its objective."""
+        self.effort = 0.0
+        """Deterministic seconds the last search used."""
 
     def _add_peak(self, n: int) -> None:
         """The peak relaxation as a redundant constraint: the stretched trips running at any
@@ -132,6 +134,7 @@ class ChainModel:
         for k, var in enumerate(self.shift):
             self.model.add_hint(var, int(start.shifts[k]))
         solver = run(self.model)
+        self.effort = solver.solver.response_proto.deterministic_time
         if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None  # stopped before its first solution: its bound means nothing yet
         self.bound = solver.solver.best_objective_bound
