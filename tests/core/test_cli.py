@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
-from busplan.cli import main
+from busplan.cli import main, optimize
+from busplan.core import solve
+from busplan.io.problem_json import load_problem
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
@@ -98,3 +101,25 @@ def test_bad_options(tmp_path: Path, capsys: Any) -> None:
     assert "time limit must be positive" in capsys.readouterr().err
     assert main(["optimize", problem, "--seed", str(2**31)]) == 2
     assert "seed must be between 0 and 2147483647" in capsys.readouterr().err
+
+
+def test_time_limit_covers_reading_the_problem(tmp_path: Path, monkeypatch: Any) -> None:
+    """`--time-limit` is for the whole command: the seconds spent reading the problem are taken
+    from what the solver gets, and the solver always gets some."""
+    given: list[float] = []
+
+    def slow_load(path: str) -> Any:
+        time.sleep(0.5)
+        return load_problem(path)
+
+    def recording_solve(problem: Any, params: Any, **kwargs: Any) -> Any:
+        given.append(params.time_limit)
+        return solve(problem, params, **kwargs)
+
+    monkeypatch.setattr(optimize, "load_problem", slow_load)
+    monkeypatch.setattr(optimize, "solve", recording_solve)
+    tiny = str(DOCS / "tiny.problem.json")
+    assert main(["optimize", tiny, "-o", str(tmp_path / "a.json"), "--time-limit", "10"]) == 0
+    assert main(["optimize", tiny, "-o", str(tmp_path / "b.json"), "--time-limit", "0.2"]) == 0
+    assert 9.0 < given[0] <= 9.5
+    assert given[1] == optimize.MIN_SOLVE_SECONDS
