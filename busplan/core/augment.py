@@ -25,8 +25,8 @@ from busplan.core.search import Runner
 
 NEIGHBOURHOOD = 200
 """Trips re-planned at once. Measured on an 824-trip group 6 buses above its bound: with 150
-trips (2 s each) the search stalled 4 above, with 200 (3 s each) it reached 2 above in 30
-neighbourhoods, with 300 (4 s each) the model found nothing."""
+trips (2 s each) the search stalled 4 above; with 200 (3 s each) one run reached 2 above in 30
+neighbourhoods and others stalled 4 above; with 300 (4 s each) the model found nothing."""
 EFFORT = 3.0
 """Deterministic seconds for one neighbourhood."""
 LEAST_CHARGE = 0.2
