@@ -7,7 +7,8 @@ The stages, each starting from the best plan so far and never making it worse:
    than the bound, the match-and-repair heuristic (`repair`) gives a second plan: the start
    for large groups, a fallback for small ones.
 2. `reduce_fleet`: CP-SAT chooses shifts and connections to maximize connections (fewer buses);
-   the repaired plan wins if it still has fewer buses.
+   the repaired plan wins if it still has fewer buses. Large groups instead re-plan a few buses
+   at a time where the bound says one may be saved (`augment`).
 3. `reduce_deadhead`: the exact flow again under the new shifts, then CP-SAT with the bus count
    fixed, minimizing deadhead.
 4. `reduce_moves`: with the connections fixed, CP-SAT minimizes total |shift|.
@@ -113,13 +114,13 @@ class Group:
             return
         if self.fixed_times or self.fleet_proven:
             return
-        if self.large:
-            self.plan = augment(self.connections, self.plan, self.lower_bound, run)
-            self._model = None
-            self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
-            return
-        result = self.model().maximize_connections(self.plan, run)
-        for found in (result, self.repaired):
+        if self.large:  # the repaired plan is already the start
+            found_plans: list[Plan | None] = [
+                augment(self.connections, self.plan, self.lower_bound, run)
+            ]
+        else:
+            found_plans = [self.model().maximize_connections(self.plan, run), self.repaired]
+        for found in found_plans:
             if found is not None and len(found.arcs) > len(self.plan.arcs):
                 self.plan = found
                 self._model = None  # its candidates may lack the new plan's connections
