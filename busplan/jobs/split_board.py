@@ -42,9 +42,14 @@ class SplitBoard:
 
     # -- parts ----------------------------------------------------------------------------
 
-    def claim(self, part: int, owner: str) -> bool:
-        """Take the part for `owner` unless it is claimed or has ended."""
+    def claim(self, part: int, owner: str, runs_allowed: int | None = None) -> bool:
+        """Take the part for `owner` unless it is claimed or has ended, or has already run
+        `runs_allowed` times (then a run was lost, and is seen as lost before another)."""
         if self._redis.exists(self._key(part, "outcome")):
+            return False
+        if runs_allowed is not None and int(self._redis.get(self._key(part, "runs")) or 0) >= (
+            runs_allowed
+        ):
             return False
         if not self._redis.set(self._key(part, "owner"), owner, nx=True, px=self._lease_ms):
             return False

@@ -322,7 +322,7 @@ class Gatherer:
                 if self._failure is not None or len(self._plans) == len(self.parts):
                     return
                 open_parts = [p for p in self.parts if p.index not in self._plans]
-            taken = next((p for p in open_parts if self.board.claim(p.index, self.owner)), None)
+            taken = next((p for p in open_parts if self._claim(p)), None)
             if taken is None:
                 time.sleep(MONITOR_SECONDS)
                 continue
@@ -330,6 +330,11 @@ class Gatherer:
                      len(taken.trip_ids))  # fmt: skip
             with PartWatch(self.board, taken.index, self.owner, self.lease, cancel) as watch:
                 solve_part(self.board, problem, taken, params, self.routing, self.owner, watch)
+
+    def _claim(self, part: Part) -> bool:
+        """Take a part that was sent and not yet taken; never a run that was lost before the
+        monitor has seen it (`_lost`), so that every lost run is counted and logged."""
+        return self.board.claim(part.index, self.owner, self._runs_sent[part.index])
 
     # -- the monitor thread ---------------------------------------------------------------
 
