@@ -1,9 +1,10 @@
 """Bell scenarios: the fewest buses with at most K bells moved, for K = 0, 1, 2, ...
 
 For each K, the peak relaxation (`peak`) chooses which move units to move and by how much, on
-every distinct day at once, and proves a bound on the busiest day's buses; the problem with
-those bells moved then goes through the ordinary solver, so each row's plan is an ordinary plan
-that `check` accepts on the moved problem. Row 0 is exactly the plan `solve` gives today.
+every distinct day at once; it and the antichain bound (`antichain`) prove bounds on the
+busiest day's buses. The problem with those bells moved then goes through the ordinary solver,
+so each row's plan is an ordinary plan that `check` accepts on the moved problem. Row 0 is
+exactly the plan `solve` gives today.
 
 Two facts keep the curve honest. A plan with at most K moves is also a plan with at most K + 1,
 so a row that is no better than the one before (buses, then deadhead) keeps the earlier moves
@@ -20,12 +21,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from busplan.core.antichain import removal_bound
 from busplan.core.bells import BellKey, BellRules, MoveUnit, move_bells, move_units, moves_of_units
 from busplan.core.model import Problem
 from busplan.core.peak import PeakPart, PeakResult, peak_bound, stretch
 from busplan.core.progress import ProgressCallback, Reporter
 from busplan.core.rules import alone_errors, seat_interval
-from busplan.core.search import SearchLimits, runner
+from busplan.core.search import Runner, SearchLimits, runner
 from busplan.core.solution import Solution
 from busplan.core.solve import SolveParams, solve
 from busplan.core.space import TripSpace, nearest_pulls
@@ -36,6 +38,8 @@ PEAK_SHARE = 0.5
 moved problem."""
 CHOICE_SHARE = 0.7
 """Of that share, the part for choosing the moves (the rest bounds)."""
+REMOVAL_SHARE = 0.5
+"""Of the bounding time, the most the antichain bound may take (it rarely needs it)."""
 
 
 @dataclass(frozen=True)
@@ -89,14 +93,14 @@ def bell_curve(
         started = time.monotonic()
         if rows:
             parts = _with_plan_tails(problem, parts, rows[-1].solution)
-        found = _peak(parts, rules, len(units), k, params, reporter, relax=False)
-        proven = _peak(busiest, rules, len(units), k, params, reporter, relax=True)
+        found = _choose(parts, rules, len(units), k, params, reporter)
+        proven, removal = _bounds(parts, busiest, rules, len(units), k, params, reporter)
         chosen = found.amounts if found and found.buses is not None and k else ()
         moves = moves_of_units(units, chosen) if chosen else {}
         moved = move_bells(problem, moves)
         solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
         solution = solve(moved, solve_params, travel=travel, progress=progress)
-        bound = max(proven.bound if proven else 0, _solved_bound(solution) if k == 0 else 0)
+        bound = max(proven, removal, _solved_bound(solution) if k == 0 else 0)
         row = Scenario(
             k,
             moves,
@@ -114,24 +118,42 @@ def bell_curve(
     return _bounds_from_later_rows(rows)
 
 
-def _peak(
+def _choose(
     parts: list[PeakPart],
     rules: BellRules,
     n_units: int,
     max_moves: int,
     params: SolveParams,
     reporter: Reporter,
-    relax: bool,
 ) -> PeakResult | None:
-    """The moves the peak relaxation picks (`relax` False) or its bound (`relax` True)."""
-    seconds = params.time_limit * PEAK_SHARE * (1 - CHOICE_SHARE if relax else CHOICE_SHARE)
-    run = runner(
-        SearchLimits(time.monotonic() + seconds, seconds, params.seed, params.workers),
-        reporter,
-        f"{'bounding' if relax else 'choosing'} at most {max_moves} bell moves",
-        (0.0, 1.0),
-    )
-    return peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax)
+    """The moves the peak relaxation picks."""
+    seconds = params.time_limit * PEAK_SHARE * CHOICE_SHARE
+    run = _runner(seconds, params, reporter, f"choosing at most {max_moves} bell moves")
+    return peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax=False)
+
+
+def _bounds(
+    parts: list[PeakPart],
+    busiest: list[PeakPart],
+    rules: BellRules,
+    n_units: int,
+    max_moves: int,
+    params: SolveParams,
+    reporter: Reporter,
+) -> tuple[int, int]:
+    """Two proven bounds with at most `max_moves` moves: the peak relaxation's on the busiest
+    day (strong when many bells move) and the antichain bound on every day (strong when few
+    do); the antichain bound goes first and leaves the peak what it does not use."""
+    seconds = params.time_limit * PEAK_SHARE * (1 - CHOICE_SHARE)
+    run = _runner(seconds, params, reporter, f"bounding at most {max_moves} bell moves")
+    removal = removal_bound(parts, max_moves, run.share(REMOVAL_SHARE))
+    proven = peak_bound(busiest, rules.amounts(), n_units, max_moves, run.share(1.0), relax=True)
+    return (proven.bound if proven else 0), removal
+
+
+def _runner(seconds: float, params: SolveParams, reporter: Reporter, message: str) -> Runner:
+    limits = SearchLimits(time.monotonic() + seconds, seconds, params.seed, params.workers)
+    return runner(limits, reporter, message, (0.0, 1.0))
 
 
 def _with_plan_tails(problem: Problem, parts: list[PeakPart], plan: Solution) -> list[PeakPart]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import numpy as np
 
+from busplan.core.bells import BellRules, move_bells, move_units, moves_of_units
 from busplan.core.connections import Connections
 from busplan.core.flow import min_cost_cover
 from busplan.core.model import Problem
@@ -33,4 +35,27 @@ def best_buses_and_deadhead(problem: Problem) -> tuple[int, int]:
         s = np.array(shifts, np.int64)
         arcs = min_cost_cover(c.feasible(s), c.travel)
         best = min(best, (len(c) - len(arcs), sum(int(c.travel[i, j]) for i, j in arcs)))
+    return best
+
+
+def schooled(data: dict[str, Any], schools: list[str]) -> dict[str, Any]:
+    """The problem with trip k at school schools[k]; trips of a school and kind share its first
+    such trip's official time, so that they ring one bell."""
+    first: dict[tuple[str, str], str] = {}
+    for trip, school in zip(data["trips"], schools, strict=True):
+        if school:
+            trip["school"] = {"id": school, "name": f"School {school}"}
+            trip["time"] = first.setdefault((school, trip["kind"]), trip["time"])
+    return data
+
+
+def best_with_moves(problem: Problem, rules: BellRules, max_moves: int) -> int:
+    """Fewest buses over every choice of at most `max_moves` unit moves (and every own shift)."""
+    units = move_units(problem, rules)
+    best = len(problem.trips)
+    for amounts in itertools.product(rules.amounts(), repeat=len(units)):
+        if sum(1 for a in amounts if a) > max_moves:
+            continue
+        moved = move_bells(problem, moves_of_units(units, amounts))
+        best = min(best, best_buses_and_deadhead(moved)[0])
     return best

@@ -4,7 +4,6 @@ the optimum itself when every drive is the same; the bells curve is monotone and
 
 from __future__ import annotations
 
-import itertools
 import time
 from typing import Any
 
@@ -28,20 +27,14 @@ from busplan.core.scenarios import bell_curve
 from busplan.core.search import SearchLimits, runner
 from busplan.io.problem_json import parse_problem
 from tests.conftest import random_problem
-from tests.core.brute_force import best_buses_and_deadhead, connections
+from tests.core.brute_force import (
+    best_buses_and_deadhead,
+    best_with_moves,
+    connections,
+    schooled,
+)
 
 MIN = 60
-
-
-def schooled(data: dict[str, Any], schools: list[str]) -> dict[str, Any]:
-    """The problem with trip k at school schools[k]; trips of a school and kind share its first
-    such trip's official time, so that they ring one bell."""
-    first: dict[tuple[str, str], str] = {}
-    for trip, school in zip(data["trips"], schools, strict=True):
-        if school:
-            trip["school"] = {"id": school, "name": f"School {school}"}
-            trip["time"] = first.setdefault((school, trip["kind"]), trip["time"])
-    return data
 
 
 def run(seconds: float = 30.0) -> Any:
@@ -163,18 +156,6 @@ def test_peak_is_the_optimum_when_every_drive_is_the_same(seed: int) -> None:
     assert result is not None and result.bound == result.buses == buses
     plan = min_cost_cover(c.feasible(result.shifts[0]), c.cost)
     assert len(c) - len(plan) == buses
-
-
-def best_with_moves(problem: Any, rules: BellRules, max_moves: int) -> int:
-    """Fewest buses over every choice of at most `max_moves` unit moves (and every own shift)."""
-    units = move_units(problem, rules)
-    best = len(problem.trips)
-    for amounts in itertools.product(rules.amounts(), repeat=len(units)):
-        if sum(1 for a in amounts if a) > max_moves:
-            continue
-        moved = move_bells(problem, moves_of_units(units, amounts))
-        best = min(best, best_buses_and_deadhead(moved)[0])
-    return best
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -1,0 +1,106 @@
+"""The antichain bound: its trips are pairwise unlinked, it is never above the exhaustive
+optimum (with and without bell moves), it equals the fewest buses where connections are
+transitive, and each move frees the unit holding most of its trips."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+from busplan.core.antichain import reachable, removal_bound, widest_antichain
+from busplan.core.bells import BellRules, move_units
+from busplan.core.bounds import fleet_lower_bound
+from busplan.core.peak import PeakPart
+from busplan.core.progress import Reporter
+from busplan.core.search import Runner, SearchLimits, runner
+from busplan.io.problem_json import parse_problem
+from tests.conftest import random_problem, trip
+from tests.core.brute_force import best_buses_and_deadhead, best_with_moves, connections, schooled
+
+MIN = 60
+
+
+def run(seconds: float = 30.0) -> Runner:
+    return runner(
+        SearchLimits(time.monotonic() + seconds, seconds, 0, 1), Reporter(None), "", (0, 1)
+    )
+
+
+def part_of(problem: Any, rules: BellRules) -> PeakPart:
+    units = move_units(problem, rules)
+    unit_of = {k: u for u, unit in enumerate(units) for k in unit.trips}
+    c = connections(problem)
+    return PeakPart(c, [unit_of.get(k) for k in c.trips])
+
+
+@pytest.mark.parametrize("window", [0, 2, 30])
+@pytest.mark.parametrize("seed", range(6))
+def test_the_widest_antichain_is_unlinked_and_never_above_the_matching_bound_at_fixed_times(
+    seed: int, window: int
+) -> None:
+    """+-30 min on trips of 10-30 min makes connections run both ways (cycles): there the
+    matching bound may fall to 0 buses and the antichain still holds at least one trip."""
+    c = connections(parse_problem(random_problem(seed, n=12, window=window, span=60)))
+    reach = reachable(c.optimistic())
+    chosen = widest_antichain(reach)
+    assert chosen
+    linked = (reach | reach.T) & ~np.eye(len(c), dtype=np.bool_)
+    assert not linked[np.ix_(chosen, chosen)].any()
+    if window == 0:
+        assert len(chosen) <= fleet_lower_bound(c)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_the_exhaustive_optimum(seed: int) -> None:
+    problem = parse_problem(random_problem(seed, n=4, window=6, span=30))
+    buses, _ = best_buses_and_deadhead(problem)
+    assert removal_bound([part_of(problem, BellRules())], 0, run()) <= buses
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_with_fixed_times_and_one_drive_it_is_the_fewest_buses(seed: int) -> None:
+    data = random_problem(seed, n=7, window=0, span=90)
+    n = len(data["trips"])
+    data["travel"] = {"minutes": [[0 if i == j else 10 for j in range(n)] for i in range(n)]}
+    for t in data["trips"]:
+        t.pop("vehicle_seats")
+    problem = parse_problem(data)
+    buses, _ = best_buses_and_deadhead(problem)
+    part = part_of(problem, BellRules())
+    assert removal_bound([part], 0, run()) == buses
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_never_above_the_exhaustive_optimum_with_bell_moves(seed: int) -> None:
+    data = schooled(random_problem(seed, n=5, window=1, span=40), ["A", "A", "B", "B", ""])
+    problem = parse_problem(data)
+    rules = BellRules(earliest_s=-10 * MIN, latest_s=10 * MIN, step_s=5 * MIN)
+    part = part_of(problem, rules)
+    for max_moves in (0, 1, 2):
+        assert removal_bound([part], max_moves, run()) <= best_with_moves(problem, rules, max_moves)
+
+
+def test_each_move_frees_the_bell_holding_most_of_the_peak() -> None:
+    """Five trips at once, far apart: three ring school A's bell, two school B's."""
+    schools = ["A", "A", "A", "B", "B"]
+    trips = [
+        trip(f"T{k}", "entry", "09:00", 40, start=(42.0 + k, -8.0), end=(42.0 + k, -8.1),
+             school={"id": s, "name": s})
+        for k, s in enumerate(schools)
+    ]  # fmt: skip
+    problem = parse_problem({"version": 1, "trips": trips})
+    part = part_of(problem, BellRules())
+    assert [removal_bound([part], k, run()) for k in range(3)] == [5, 2, 0]
+
+
+def test_a_day_set_apart_bounds_the_fleet_on_its_own() -> None:
+    """The bound is the busiest day's: two day sets, the second with more trips at once."""
+    rules = BellRules()
+    one = part_of(parse_problem(random_problem(1, n=6, window=0, span=300)), rules)
+    two = part_of(parse_problem(random_problem(2, n=12, window=0, span=20)), rules)
+    separate = [removal_bound([p], 0, run()) for p in (one, two)]
+    together = [PeakPart(one.connections, one.units, 0), PeakPart(two.connections, two.units, 1)]
+    assert removal_bound(together, 0, run()) == max(separate)
