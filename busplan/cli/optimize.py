@@ -17,7 +17,6 @@ from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import solution_to_dict, write_solution
 from busplan.routing import RoutingConfig, RoutingError, prepare
 
-MIN_SOLVE_SECONDS = 1.0
 """What the solver gets at least when reading the problem took the whole limit."""
 
 
@@ -66,11 +65,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"busplan: {w('cli.warning', text=warning)}", file=sys.stderr)
     # The solver's own reserve covers its statistics and the writing of the plan; reading the
     # problem and its travel times comes out of the limit here.
-    left = max(params.time_limit - (time.monotonic() - started), MIN_SOLVE_SECONDS)
     try:
         solution = solve(
             prepared.problem,
-            replace(params, time_limit=left),
+            params.after(time.monotonic() - started),
             travel=prepared.travel,
             progress=ProgressBar(words=w),
         )

@@ -10,7 +10,7 @@ buses, least deadhead, least total |shift|. Every plan is verified by
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -57,6 +57,14 @@ class SolveParams:
         unknown = [d for d in self.days or () if d not in DAYS]
         if unknown:
             raise ValueError(f"unknown day codes {unknown}; use {', '.join(DAYS)}")
+
+    def after(self, spent: float) -> SolveParams:
+        """The limit left once `spent` seconds have gone on reading the problem: a time limit
+        is the user's for the whole run, and the solver always gets `MIN_SOLVE_SECONDS`."""
+        return replace(self, time_limit=max(self.time_limit - spent, MIN_SOLVE_SECONDS))
+
+
+MIN_SOLVE_SECONDS = 1.0
 
 
 @dataclass

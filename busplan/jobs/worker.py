@@ -73,6 +73,7 @@ def execute(
 ) -> None:
     """Parse, solve and report one job; every outcome ends in exactly one final event."""
     outbox.send("started", data={"pid": os.getpid()})
+    started = time.monotonic()
     try:
         problem = read_problem(spec.problem)
     except ProblemError as exc:
@@ -81,7 +82,8 @@ def execute(
     progress = ThrottledProgress(outbox, throttle, cancel)
     try:
         try:
-            solution = solve_with_travel(problem, spec.params.solve_params(), routing, progress)
+            params = spec.params.solve_params().after(time.monotonic() - started)
+            solution = solve_with_travel(problem, params, routing, progress)
         finally:
             progress.close()  # no progress event may follow the final one
     except Cancelled:

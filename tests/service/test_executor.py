@@ -16,6 +16,7 @@ from busplan.jobs.local import LocalExecutor
 from busplan.jobs.record import JobParams
 from busplan.jobs.throttle import ThrottleParams
 from busplan.routing import RoutingConfig
+from busplan.routing.solving import solve_with_travel
 from tests.service.harness import make_problem
 
 PARAMS = JobParams(time_limit=2, seed=0, days=None, workers=1)
@@ -119,6 +120,29 @@ def test_fault_inside_the_solver_fails_the_job(
     assert kinds.count("failed") == 1 and "completed" not in kinds
     final = outbox.sent[-1][1]
     assert final["data"]["error_code"] == code and words in final["message"]
+
+
+def test_time_limit_covers_reading_the_problem(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As with `busplan optimize --time-limit`, a job's limit is for the whole run: the seconds
+    spent reading the problem come out of what the solver gets."""
+    given: list[float] = []
+    read = worker.read_problem
+
+    def slow_read(document: Any) -> Any:
+        time.sleep(0.5)
+        return read(document)
+
+    def recording_solve(problem: Any, params: Any, *args: Any) -> Any:
+        given.append(params.time_limit)
+        return solve_with_travel(problem, params, *args)
+
+    monkeypatch.setattr(worker, "read_problem", slow_read)
+    monkeypatch.setattr(worker, "solve_with_travel", recording_solve)
+    outbox = ListOutbox()
+    spec = JobSpec("slow-read", make_problem(20), PARAMS)
+    worker.execute(spec, outbox, NeverSet(), ThrottleParams(), RoutingConfig())
+    assert outbox.sent[-1][0] == "completed"
+    assert PARAMS.time_limit - 1.0 < given[0] <= PARAMS.time_limit - 0.5
 
 
 def test_pool_size_limits_jobs_running_at_once(executor: tuple[LocalExecutor, Sink]) -> None:
