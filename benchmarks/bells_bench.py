@@ -3,7 +3,9 @@
 For each instance, `bell_curve` with the default rules (-30..+30 min in 5-minute steps); every
 row's moved problem and plan go through the independent checker `../shared/bench/check.py`.
 
-    python benchmarks/bells_bench.py --instances metro-230,rural-230,metro-1000 --row-limit 25
+    python benchmarks/bells_bench.py --instances metro-230,rural-230,metro-1000:60 --row-limit 25
+
+An instance may carry its own row limit in seconds after a colon (`metro-1000:60`).
 """
 
 from __future__ import annotations
@@ -79,14 +81,15 @@ def run(name: str, max_moves: int, row_limit: float, folder: Path) -> list[dict[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--instances", default="metro-230,rural-230,metro-1000")
+    parser.add_argument("--instances", default="metro-230,rural-230,metro-1000:60")
     parser.add_argument("--max-moves", type=int, default=10)
     parser.add_argument("--row-limit", type=float, default=25.0)
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name in args.instances.split(","):
-            rows += run(name, args.max_moves, args.row_limit, Path(tmp))
+        for item in args.instances.split(","):
+            name, _, limit = item.partition(":")
+            rows += run(name, args.max_moves, float(limit or args.row_limit), Path(tmp))
     heads = [h for h in rows[0] if h != "total s"]
     table = ["| " + " | ".join(heads) + " |", "|" + "---|" * len(heads)]
     table += ["| " + " | ".join(str(r[h]) for h in heads) + " |" for r in rows]
@@ -94,11 +97,13 @@ def main() -> None:
     RESULTS.write_text(
         "# Bells curve: fewest buses with at most K bells moved\n\n"
         f"Produced by `python benchmarks/bells_bench.py --instances {args.instances} "
-        f"--max-moves {args.max_moves} --row-limit {args.row_limit:g}` on a shared 2-core "
-        "machine (other work running). Instances: `gen.py --trips N --seed 1 --matrix` (rural: "
+        f"--max-moves {args.max_moves} --row-limit {args.row_limit:g}` on a 2-core machine. "
+        "Instances: `gen.py --trips N --seed 1 --matrix` (rural: "
         "`--radius 60`). Default rules: every bell may move -30..+30 min in 5-minute steps. "
         "'buses' is the busiest day's; 'bound' a proven lower bound for at most K moves; "
-        "'check' is `../shared/bench/check.py` on the moved problem and the row's plan.\n\n"
+        "'check' is `../shared/bench/check.py` on the moved problem and the row's plan; "
+        "'s' the row's seconds (its limit is given after the instance's name, else "
+        "`--row-limit`).\n\n"
         "Whole curve, seconds: "
         + ", ".join(f"{k} {v}" for k, v in totals.items())
         + "\n\n"

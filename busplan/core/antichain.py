@@ -80,48 +80,59 @@ def _koenig(order: BoolArray) -> list[int]:
 
 def removal_bound(parts: Sequence[PeakPart], max_moves: int, run: Runner) -> int:
     """Fewest buses any plan with at most `max_moves` move units moved needs on the busiest of
-    the parts' days (see the module docstring); 0 without parts."""
-    days = sorted({p.day_set for p in parts})
-    best = 0
+    the parts' days (see the module docstring); 0 without parts.
+
+    Days go from the most promising (widest antichain less its K busiest units) down, and each
+    later day is searched only for a better bound, which CP-SAT often refutes at once."""
+    days = [_Day([p for p in parts if p.day_set == d]) for d in sorted({p.day_set for p in parts})]
+    days.sort(key=lambda day: -day.start(max_moves))
+    best = max((day.start(max_moves) for day in days), default=0)
+    if max_moves == 0:
+        return best
     for n, day in enumerate(days):
-        share = run.share(1 / (len(days) - n))
-        best = max(best, _day_bound([p for p in parts if p.day_set == day], max_moves, share))
+        best = day.improve(max_moves, best, run.share(1 / (len(days) - n)))
     return best
 
 
-def _day_bound(parts: Sequence[PeakPart], max_moves: int, run: Runner) -> int:
-    reaches = [reachable(p.connections.optimistic()) for p in parts]
-    widest = [widest_antichain(r) for r in reaches]
-    start = _value([set(w) for w in widest], parts, max_moves)
-    if max_moves == 0:
-        return start
-    model = cp_model.CpModel()
-    chosen: list[list[cp_model.IntVar]] = []
-    per_unit: dict[int, list[cp_model.IntVar]] = {}
-    for part, reach, hint in zip(parts, reaches, widest, strict=True):
-        x = [model.new_bool_var(f"a{k}") for k in range(len(reach))]
-        for i, j in zip(*np.nonzero(np.triu(reach | reach.T, 1)), strict=True):
-            model.add_bool_or([x[i].Not(), x[j].Not()])
-        picked = set(hint)
-        for k, var in enumerate(x):
-            model.add_hint(var, k in picked)
-            unit = part.units[k]
-            if unit is not None:
-                per_unit.setdefault(unit, []).append(var)
-        chosen.append(x)
-    trips = [v for x in chosen for v in x]
-    theta = model.new_int_var(0, len(trips), "theta")
-    over = []
-    for members in per_unit.values():
-        excess = model.new_int_var(0, len(members), "")
-        model.add(excess >= sum(members) - theta)
-        over.append(excess)
-    model.maximize(sum(trips) - max_moves * theta - sum(over))
-    solved = run(model)
-    if solved.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return start
-    found = [{k for k, v in enumerate(x) if solved.boolean_value(v)} for x in chosen]
-    return max(start, _value(found, parts, max_moves))
+class _Day:
+    def __init__(self, parts: Sequence[PeakPart]) -> None:
+        self.parts = parts
+        self.reaches = [reachable(p.connections.optimistic()) for p in parts]
+        self.widest = [set(widest_antichain(r)) for r in self.reaches]
+
+    def start(self, max_moves: int) -> int:
+        return _value(self.widest, self.parts, max_moves)
+
+    def improve(self, max_moves: int, best: int, run: Runner) -> int:
+        """The best bound of this day if above `best`, else `best`."""
+        model = cp_model.CpModel()
+        chosen: list[list[cp_model.IntVar]] = []
+        per_unit: dict[int, list[cp_model.IntVar]] = {}
+        for part, reach, hint in zip(self.parts, self.reaches, self.widest, strict=True):
+            x = [model.new_bool_var(f"a{k}") for k in range(len(reach))]
+            for i, j in zip(*np.nonzero(np.triu(reach | reach.T, 1)), strict=True):
+                model.add_bool_or([x[i].Not(), x[j].Not()])
+            for k, var in enumerate(x):
+                model.add_hint(var, k in hint)
+                unit = part.units[k]
+                if unit is not None:
+                    per_unit.setdefault(unit, []).append(var)
+            chosen.append(x)
+        trips = [v for x in chosen for v in x]
+        theta = model.new_int_var(0, len(trips), "theta")
+        over = []
+        for members in per_unit.values():
+            excess = model.new_int_var(0, len(members), "")
+            model.add(excess >= sum(members) - theta)
+            over.append(excess)
+        value = sum(trips) - max_moves * theta - sum(over)
+        model.add(value >= best + 1)
+        model.maximize(value)
+        solved = run(model)
+        if solved.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return best
+        found = [{k for k, v in enumerate(x) if solved.boolean_value(v)} for x in chosen]
+        return max(best, _value(found, self.parts, max_moves))
 
 
 def _value(antichains: Sequence[set[int]], parts: Sequence[PeakPart], max_moves: int) -> int:
