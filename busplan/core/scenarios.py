@@ -1,10 +1,10 @@
 """Bell scenarios: the fewest buses with at most K bells moved, for K = 0, 1, 2, ...
 
-For each K, the peak relaxation (`peak`) chooses which move units to move and by how much, on
-every distinct day at once; it and the antichain bound (`antichain`) prove bounds on the
-busiest day's buses. The problem with those bells moved then goes through the ordinary solver,
-so each row's plan is an ordinary plan that `check` accepts on the moved problem. Row 0 is
-exactly the plan `solve` gives today.
+For each K, the moves are the previous row's and one more (`move_search`), or the peak
+relaxation's choice (`peak`) where the matching bound scores that better; the peak relaxation
+and the antichain bound (`antichain`) prove bounds on the busiest day's buses. The problem with
+those bells moved then goes through the ordinary solver, so each row's plan is an ordinary plan
+that `check` accepts on the moved problem. Row 0 is exactly the plan `solve` gives today.
 
 Two facts keep the curve honest. A plan with at most K moves is also a plan with at most K + 1,
 so a row that is no better than the one before (buses, then deadhead) keeps the earlier moves
@@ -24,7 +24,8 @@ import numpy as np
 from busplan.core.antichain import removal_bound
 from busplan.core.bells import BellKey, BellRules, MoveUnit, move_bells, move_units, moves_of_units
 from busplan.core.model import Problem
-from busplan.core.peak import PeakPart, PeakResult, peak_bound, stretch
+from busplan.core.move_search import Moves, MoveSearch
+from busplan.core.peak import PeakPart, peak_bound, stretch
 from busplan.core.progress import ProgressCallback, Reporter
 from busplan.core.rules import alone_errors, seat_interval
 from busplan.core.search import Runner, SearchLimits, runner
@@ -38,6 +39,9 @@ PEAK_SHARE = 0.5
 moved problem."""
 CHOICE_SHARE = 0.7
 """Of that share, the part for choosing the moves (the rest bounds)."""
+NEXT_MOVE_SHARE = 0.5
+"""Of the choosing time, the most the search for the next move may take (a safety net: it
+normally ends by itself); the peak relaxation's choice gets the rest."""
 REMOVAL_SHARE = 0.8
 """Of the bounding time, the most the antichain bound may take; the peak gets the rest (the
 antichain bound is the stronger with few moves and narrow windows, and stops when proven)."""
@@ -89,30 +93,26 @@ def bell_curve(
     parts = _peak_parts(problem, travel, units)
     busiest = _busiest_day(parts)
     reporter = Reporter(progress)
+    search = MoveSearch(parts, rules.amounts())
+    kept: Moves = {}
     rows: list[Scenario] = []
     for k in range(max_moves + 1):
         started = time.monotonic()
         if rows:
             parts = _with_plan_tails(problem, parts, rows[-1].solution)
-        found = _choose(parts, rules, len(units), k, params, reporter)
+        chosen = _choose(parts, search, kept, rules, len(units), k, params, reporter) if k else {}
         proven, removal = _bounds(parts, busiest, rules, len(units), k, params, reporter)
-        chosen = found.amounts if found and found.buses is not None and k else ()
-        moves = moves_of_units(units, chosen) if chosen else {}
+        moves = moves_of_units(units, [chosen.get(u, 0) for u in range(len(units))])
         moved = move_bells(problem, moves)
         solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
         solution = solve(moved, solve_params, travel=travel, progress=progress)
         bound = max(proven, removal, _solved_bound(solution) if k == 0 else 0)
-        row = Scenario(
-            k,
-            moves,
-            sum(1 for a in chosen if a),
-            solution,
-            moved,
-            bound,
-            round(time.monotonic() - started, 3),
-        )
+        seconds = round(time.monotonic() - started, 3)
+        row = Scenario(k, moves, len(chosen), solution, moved, bound, seconds)
         if rows and (row.fleet, row.deadhead_s) >= (rows[-1].fleet, rows[-1].deadhead_s):
             row = replace(rows[-1], max_moves=k, bound=bound, seconds=row.seconds)
+        else:
+            kept = chosen
         rows.append(row)
         if on_row is not None:
             on_row(row)
@@ -121,16 +121,27 @@ def bell_curve(
 
 def _choose(
     parts: list[PeakPart],
+    search: MoveSearch,
+    kept: Moves,
     rules: BellRules,
     n_units: int,
     max_moves: int,
     params: SolveParams,
     reporter: Reporter,
-) -> PeakResult | None:
-    """The moves the peak relaxation picks."""
+) -> Moves:
+    """The moves of row K: one more on top of the kept row's (`move_search`), or the peak
+    relaxation's own choice of at most K, whichever the matching bound scores better (the
+    nested one on a tie)."""
     seconds = params.time_limit * PEAK_SHARE * CHOICE_SHARE
-    run = _runner(seconds, params, reporter, f"choosing at most {max_moves} bell moves")
-    return peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax=False)
+    started = time.monotonic()
+    nested = search.next_move(kept, started + seconds * NEXT_MOVE_SHARE)
+    left = max(seconds - (time.monotonic() - started), 0.05)
+    run = _runner(left, params, reporter, f"choosing at most {max_moves} bell moves")
+    found = peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax=False)
+    candidates = [nested]
+    if found is not None and found.buses is not None:
+        candidates.append({u: a for u, a in enumerate(found.amounts) if a})
+    return min(candidates, key=search.score)
 
 
 def _bounds(
