@@ -42,35 +42,35 @@ class MoveSearch:
     def score(self, moves: Mapping[int, int]) -> Score:
         return self._score(moves, [self._bound(n, moves) for n in range(len(self.parts))])
 
-    def next_move(self, moves: Mapping[int, int], deadline: float) -> Moves:
+    def next_move(self, moves: Moves, deadline: float) -> Moves:
         """`moves` and one unit more, the best by `Score`, with every moved amount retuned;
         `moves` itself when no unit is left or none helps. By `deadline` (a safety net) it
         returns the best found so far."""
         bounds = [self._bound(n, moves) for n in range(len(self.parts))]
-        best, best_score = dict(moves), self._score(moves, bounds)
+        best, score = dict(moves), self._score(moves, bounds)
         for unit in sorted(self.parts_of):
-            if unit in moves:
-                continue
-            for amount in self.amounts:
-                trial = {**moves, unit: amount}
-                score = self._score_changed(trial, unit, bounds)
-                if score < best_score:
-                    best, best_score = trial, score
+            if unit not in moves:
+                best, score = self._best_amount(moves, unit, bounds, best, score)
             if time.monotonic() > deadline:
                 return best
-        return self._retune(best, best_score, deadline)
-
-    def _retune(self, moves: Moves, score: Score, deadline: float) -> Moves:
-        for unit in sorted(moves):
-            bounds = [self._bound(n, moves) for n in range(len(self.parts))]
-            for amount in self.amounts:
-                trial = {**moves, unit: amount}
-                changed = self._score_changed(trial, unit, bounds)
-                if changed < score:
-                    moves, score = trial, changed
+        for unit in sorted(best):  # retune the moved units one at a time
+            bounds = [self._bound(n, best) for n in range(len(self.parts))]
+            best, score = self._best_amount(best, unit, bounds, best, score)
             if time.monotonic() > deadline:
                 break
-        return moves
+        return best
+
+    def _best_amount(
+        self, moves: Moves, unit: int, bounds: list[int], best: Moves, score: Score
+    ) -> tuple[Moves, Score]:
+        """`best` or `moves` with `unit` at one of the allowed amounts, whichever scores lowest;
+        `bounds` are the parts' bounds with `moves`."""
+        for amount in self.amounts:
+            trial = {**moves, unit: amount}
+            changed = self._score_changed(trial, unit, bounds)
+            if changed < score:
+                best, score = trial, changed
+        return best, score
 
     def _score_changed(self, moves: Mapping[int, int], unit: int, bounds: list[int]) -> Score:
         """The score with `unit`'s amount changed, matching only the parts that hold it."""
