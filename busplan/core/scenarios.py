@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from busplan.core.antichain import removal_bound
+from busplan.core.antichain import AntichainBound
 from busplan.core.bells import BellKey, BellRules, MoveUnit, move_bells, move_units, moves_of_units
 from busplan.core.model import Problem
 from busplan.core.move_search import Moves, MoveSearch
@@ -94,6 +94,7 @@ def bell_curve(
     busiest = _busiest_day(parts)
     reporter = Reporter(progress)
     search = MoveSearch(parts, rules.amounts())
+    antichain = AntichainBound(parts, problem.settings.buffer_s)
     kept: Moves = {}
     rows: list[Scenario] = []
     for k in range(max_moves + 1):
@@ -101,7 +102,7 @@ def bell_curve(
         if rows:
             parts = _with_plan_tails(problem, parts, rows[-1].solution)
         chosen = _choose(parts, search, kept, rules, len(units), k, params, reporter) if k else {}
-        proven, removal = _bounds(parts, busiest, rules, len(units), k, params, reporter)
+        proven, removal = _bounds(antichain, busiest, rules, len(units), k, params, reporter)
         moves = moves_of_units(units, [chosen.get(u, 0) for u in range(len(units))])
         moved = move_bells(problem, moves)
         solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
@@ -145,7 +146,7 @@ def _choose(
 
 
 def _bounds(
-    parts: list[PeakPart],
+    antichain: AntichainBound,
     busiest: list[PeakPart],
     rules: BellRules,
     n_units: int,
@@ -158,7 +159,7 @@ def _bounds(
     do); the antichain bound goes first and leaves the peak what it does not use."""
     seconds = params.time_limit * PEAK_SHARE * (1 - CHOICE_SHARE)
     run = _runner(seconds, params, reporter, f"bounding at most {max_moves} bell moves")
-    removal = removal_bound(parts, max_moves, run.share(REMOVAL_SHARE))
+    removal = antichain(max_moves, run.share(REMOVAL_SHARE))
     proven = peak_bound(busiest, rules.amounts(), n_units, max_moves, run.share(1.0), relax=True)
     return (proven.bound if proven else 0), removal
 
