@@ -1,6 +1,6 @@
 """Bell scenarios: the fewest buses with at most K bells moved, for K = 0, 1, 2, ...
 
-For each K, the moves are the previous row's and one more (`move_search`), or the peak
+For each K, the moves are those chosen for K - 1 and one more (`move_search`), or the peak
 relaxation's choice (`peak`) where the matching bound scores that better; the peak relaxation
 and the antichain bound (`antichain`) prove bounds on the busiest day's buses. The problem with
 those bells moved then goes through the ordinary solver, so each row's plan is an ordinary plan
@@ -95,13 +95,15 @@ def bell_curve(
     reporter = Reporter(progress)
     search = MoveSearch(parts, rules.amounts())
     antichain = AntichainBound(parts, problem.settings.buffer_s)
-    kept: Moves = {}
+    previous: Moves = {}
     rows: list[Scenario] = []
     for k in range(max_moves + 1):
         started = time.monotonic()
         if rows:
             parts = _with_plan_tails(problem, parts, rows[-1].solution)
-        chosen = _choose(parts, search, kept, rules, len(units), k, params, reporter) if k else {}
+        chosen: Moves = {}
+        if k:
+            chosen = _choose(parts, search, previous, rules, len(units), k, params, reporter)
         proven, removal = _bounds(antichain, busiest, rules, len(units), k, params, reporter)
         moves = moves_of_units(units, [chosen.get(u, 0) for u in range(len(units))])
         moved = move_bells(problem, moves)
@@ -112,8 +114,7 @@ def bell_curve(
         row = Scenario(k, moves, len(chosen), solution, moved, bound, seconds)
         if rows and (row.fleet, row.deadhead_s) >= (rows[-1].fleet, rows[-1].deadhead_s):
             row = replace(rows[-1], max_moves=k, bound=bound, seconds=row.seconds)
-        else:
-            kept = chosen
+        previous = chosen  # the next row adds to these even when their plan was no better
         rows.append(row)
         if on_row is not None:
             on_row(row)
@@ -123,19 +124,19 @@ def bell_curve(
 def _choose(
     parts: list[PeakPart],
     search: MoveSearch,
-    kept: Moves,
+    previous: Moves,
     rules: BellRules,
     n_units: int,
     max_moves: int,
     params: SolveParams,
     reporter: Reporter,
 ) -> Moves:
-    """The moves of row K: one more on top of the kept row's (`move_search`), or the peak
-    relaxation's own choice of at most K, whichever the matching bound scores better (the
-    nested one on a tie)."""
+    """The moves of row K: one more on top of those chosen for row K - 1 (`move_search`), or
+    the peak relaxation's own choice of at most K, whichever the matching bound scores better
+    (the nested one on a tie)."""
     seconds = params.time_limit * PEAK_SHARE * CHOICE_SHARE
     started = time.monotonic()
-    nested = search.next_move(kept, started + seconds * NEXT_MOVE_SHARE)
+    nested = search.next_move(previous, started + seconds * NEXT_MOVE_SHARE)
     left = max(seconds - (time.monotonic() - started), 0.05)
     run = _runner(left, params, reporter, f"choosing at most {max_moves} bell moves")
     found = peak_bound(parts, rules.amounts(), n_units, max_moves, run, relax=False)
