@@ -34,10 +34,11 @@ class MoveSearch:
         self.parts = parts
         self.amounts = [a for a in amounts if a]
         self.days = sorted({p.day_set for p in parts})
-        self.parts_of: dict[int, list[int]] = {}
+        self.parts_by_day: dict[int, dict[int, list[int]]] = {}
+        """Per unit, per day set, the parts holding its trips."""
         for n, part in enumerate(parts):
             for unit in sorted({u for u in part.units if u is not None}):
-                self.parts_of.setdefault(unit, []).append(n)
+                self.parts_by_day.setdefault(unit, {}).setdefault(part.day_set, []).append(n)
 
     def score(self, moves: Mapping[int, int]) -> Score:
         return self._score(moves, [self._bound(n, moves) for n in range(len(self.parts))])
@@ -48,7 +49,7 @@ class MoveSearch:
         returns the best found so far."""
         bounds = [self._bound(n, moves) for n in range(len(self.parts))]
         best, score = dict(moves), self._score(moves, bounds)
-        for unit in sorted(self.parts_of):
+        for unit in sorted(self.parts_by_day):
             if unit not in moves:
                 best, score = self._best_amount(moves, unit, bounds, best, score)
             if time.monotonic() > deadline:
@@ -67,22 +68,36 @@ class MoveSearch:
         `bounds` are the parts' bounds with `moves`."""
         for amount in self.amounts:
             trial = {**moves, unit: amount}
-            changed = self._score_changed(trial, unit, bounds)
-            if changed < score:
+            changed = self._score_changed(trial, unit, bounds, score)
+            if changed is not None and changed < score:
                 best, score = trial, changed
         return best, score
 
-    def _score_changed(self, moves: Mapping[int, int], unit: int, bounds: list[int]) -> Score:
-        """The score with `unit`'s amount changed, matching only the parts that hold it."""
+    def _score_changed(
+        self, moves: Mapping[int, int], unit: int, bounds: list[int], cutoff: Score
+    ) -> Score | None:
+        """The score with `unit`'s amount changed, matching only the parts that hold it; None
+        as soon as it is sure to be worse than `cutoff` (the busiest day's bound above it):
+        the days are matched from the busiest down, and most moves leave the busiest alone."""
         changed = list(bounds)
-        for n in self.parts_of[unit]:
-            changed[n] = self._bound(n, moves)
+        per_day = self._per_day(bounds)
+        touched = self.parts_by_day[unit]
+        for day in sorted(touched, key=lambda d: (-per_day[d], d)):
+            for n in touched[day]:
+                changed[n] = self._bound(n, moves)
+                per_day[day] += changed[n] - bounds[n]
+            if max(per_day.values()) > cutoff[0]:
+                return None
         return self._score(moves, changed)
 
-    def _score(self, moves: Mapping[int, int], bounds: list[int]) -> Score:
+    def _per_day(self, bounds: list[int]) -> dict[int, int]:
         per_day = dict.fromkeys(self.days, 0)
         for part, bound in zip(self.parts, bounds, strict=True):
             per_day[part.day_set] += bound
+        return per_day
+
+    def _score(self, moves: Mapping[int, int], bounds: list[int]) -> Score:
+        per_day = self._per_day(bounds)
         minutes = sum(abs(a) for a in moves.values()) // 60
         return max(per_day.values(), default=0), sum(per_day.values()), minutes
 
