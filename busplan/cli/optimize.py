@@ -44,7 +44,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    started = time.monotonic()
     w = words(resolve(args.lang))
     try:
         problem = load_problem(args.problem)
@@ -68,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         solution = solve(
             prepared.problem,
-            params.after(time.monotonic() - started),
+            params.after(time.monotonic() - args.started),
             travel=prepared.travel,
             progress=ProgressBar(words=w),
         )
