@@ -2,7 +2,7 @@
 
 For each K, the moves are those chosen for K - 1 and one more (`move_search`), or the peak
 relaxation's choice (`peak`) where the matching bound scores that better; the peak relaxation
-and the antichain bound (`antichain`) prove bounds on the busiest day's buses. The problem with
+and the removal bound (`removal`) prove bounds on the busiest day's buses. The problem with
 those bells moved then goes through the ordinary solver, so each row's plan is an ordinary plan
 that `check` accepts on the moved problem. Row 0 is exactly the plan `solve` gives today.
 
@@ -21,12 +21,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from busplan.core.antichain import AntichainBound
 from busplan.core.bells import BellKey, BellRules, MoveUnit, move_bells, move_units, moves_of_units
 from busplan.core.model import Problem
 from busplan.core.move_search import Moves, MoveSearch
 from busplan.core.peak import PeakPart, peak_bound, stretch
 from busplan.core.progress import ProgressCallback, Reporter
+from busplan.core.removal import RemovalBound
 from busplan.core.rules import alone_errors, seat_interval
 from busplan.core.search import Runner, SearchLimits, runner
 from busplan.core.solution import Solution
@@ -44,8 +44,8 @@ NEXT_MOVE_SHARE = 0.8
 normally ends by itself, in about 12 s a move at 1000 trips and 252 bells); the peak
 relaxation's choice gets the rest."""
 REMOVAL_SHARE = 0.8
-"""Of the bounding time, the most the antichain bound may take; the peak gets the rest (the
-antichain bound is the stronger with few moves and narrow windows, and stops when proven)."""
+"""Of the bounding time, the most the removal bound may take; the peak gets the rest (the
+removal bound is the stronger with few moves and narrow windows, and stops when proven)."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def bell_curve(
     busiest = _busiest_day(parts)
     reporter = Reporter(progress)
     search = MoveSearch(parts, rules.amounts())
-    antichain = AntichainBound(parts, problem.settings.buffer_s)
+    removal = RemovalBound(parts, problem.settings.buffer_s)
     previous: Moves = {}
     rows: list[Scenario] = []
     for k in range(max_moves + 1):
@@ -105,12 +105,12 @@ def bell_curve(
         chosen: Moves = {}
         if k:
             chosen = _choose(parts, search, previous, rules, len(units), k, params, reporter)
-        proven, removal = _bounds(antichain, busiest, rules, len(units), k, params, reporter)
+        proven, removed = _bounds(removal, busiest, rules, len(units), k, params, reporter)
         moves = moves_of_units(units, [chosen.get(u, 0) for u in range(len(units))])
         moved = move_bells(problem, moves)
         solve_params = replace(params, time_limit=params.time_limit * (1 - PEAK_SHARE))
         solution = solve(moved, solve_params, travel=travel, progress=progress)
-        bound = max(proven, removal, _solved_bound(solution) if k == 0 else 0)
+        bound = max(proven, removed, _solved_bound(solution) if k == 0 else 0)
         seconds = round(time.monotonic() - started, 3)
         row = Scenario(k, moves, len(chosen), solution, moved, bound, seconds)
         if rows and (row.fleet, row.deadhead_s) >= (rows[-1].fleet, rows[-1].deadhead_s):
@@ -148,7 +148,7 @@ def _choose(
 
 
 def _bounds(
-    antichain: AntichainBound,
+    removal: RemovalBound,
     busiest: list[PeakPart],
     rules: BellRules,
     n_units: int,
@@ -157,13 +157,13 @@ def _bounds(
     reporter: Reporter,
 ) -> tuple[int, int]:
     """Two proven bounds with at most `max_moves` moves: the peak relaxation's on the busiest
-    day (strong when many bells move) and the antichain bound on every day (strong when few
-    do); the antichain bound goes first and leaves the peak what it does not use."""
+    day (strong when many bells move) and the removal bound on every day (strong when few
+    do); the removal bound goes first and leaves the peak what it does not use."""
     seconds = params.time_limit * PEAK_SHARE * (1 - CHOICE_SHARE)
     run = _runner(seconds, params, reporter, f"bounding at most {max_moves} bell moves")
-    removal = antichain(max_moves, run.share(REMOVAL_SHARE))
+    removed = removal(max_moves, run.share(REMOVAL_SHARE))
     proven = peak_bound(busiest, rules.amounts(), n_units, max_moves, run.share(1.0), relax=True)
-    return (proven.bound if proven else 0), removal
+    return (proven.bound if proven else 0), removed
 
 
 def _runner(seconds: float, params: SolveParams, reporter: Reporter, message: str) -> Runner:

@@ -1,20 +1,22 @@
-"""The antichain bound: its trips are pairwise unlinked, it is never above the exhaustive
-optimum (with and without bell moves), it equals the fewest buses where connections are
-transitive, and each move frees the unit holding most of its trips."""
+"""The removal bound: the widest antichain is pairwise unlinked; the bound is never above the
+exhaustive optimum (with and without bell moves, and where the travel table breaks the
+triangle inequality), it equals the fewest buses where connections are transitive, and each
+move frees the unit holding most of the peak."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from typing import Any
 
 import numpy as np
 import pytest
 
-from busplan.core.antichain import AntichainBound, reachable, widest_antichain
 from busplan.core.bells import BellRules, move_units
-from busplan.core.bounds import fleet_lower_bound
+from busplan.core.bounds import fleet_lower_bound, max_matching
 from busplan.core.peak import PeakPart
 from busplan.core.progress import Reporter
+from busplan.core.removal import RemovalBound, linked, reachable, widest_antichain
 from busplan.core.search import Runner, SearchLimits, runner
 from busplan.io.problem_json import parse_problem
 from tests.conftest import random_problem, trip
@@ -37,7 +39,7 @@ def part_of(problem: Any, rules: BellRules) -> PeakPart:
 
 
 def bound_of(problem: Any, rules: BellRules, max_moves: int) -> int:
-    return AntichainBound([part_of(problem, rules)], problem.settings.buffer_s)(max_moves, run())
+    return RemovalBound([part_of(problem, rules)], problem.settings.buffer_s)(max_moves, run())
 
 
 @pytest.mark.parametrize("window", [0, 2, 30])
@@ -102,9 +104,9 @@ def test_a_day_set_apart_bounds_the_fleet_on_its_own() -> None:
     rules = BellRules()
     one = part_of(parse_problem(random_problem(1, n=6, window=0, span=300)), rules)
     two = part_of(parse_problem(random_problem(2, n=12, window=0, span=20)), rules)
-    separate = [AntichainBound([p], 0)(0, run()) for p in (one, two)]
+    separate = [RemovalBound([p], 0)(0, run()) for p in (one, two)]
     together = [PeakPart(one.connections, one.units, 0), PeakPart(two.connections, two.units, 1)]
-    assert AntichainBound(together, 0)(0, run()) == max(separate)
+    assert RemovalBound(together, 0)(0, run()) == max(separate)
 
 
 def test_a_moved_bell_between_two_trips_links_them_whatever_the_drives() -> None:
@@ -124,3 +126,23 @@ def test_a_moved_bell_between_two_trips_links_them_whatever_the_drives() -> None
     rules = BellRules(earliest_s=-70 * MIN, latest_s=0, step_s=5 * MIN, fixed=frozenset("XY"))
     assert best_with_moves(problem, rules, 1) == 1
     assert bound_of(problem, rules, 1) <= 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_it_is_the_least_matching_bound_over_every_choice_of_moved_bells(seed: int) -> None:
+    """On small problems CP-SAT proves the MIP's optimum, so the bound is exactly the least,
+    over every set of at most K units, of the kept trips less a maximum matching of links."""
+    schools = ["A", "A", "B", "B", "C", "C", "D", "D", "", ""]
+    problem = parse_problem(schooled(random_problem(seed, n=10, window=2, span=60), schools))
+    rules = BellRules()
+    part = part_of(problem, rules)
+    links = linked(part.connections, np.array([u is not None for u in part.units]),
+                   problem.settings.buffer_s)  # fmt: skip
+    n_units = len(move_units(problem, rules))
+    for max_moves in (1, 2):
+        least = len(part.units)
+        for size in range(max_moves + 1):
+            for moved in itertools.combinations(range(n_units), size):
+                kept = [k for k, u in enumerate(part.units) if u not in moved]
+                least = min(least, len(kept) - max_matching(links[np.ix_(kept, kept)]))
+        assert bound_of(problem, rules, max_moves) == least
