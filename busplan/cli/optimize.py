@@ -17,8 +17,6 @@ from busplan.io.problem_json import ProblemError, load_problem
 from busplan.io.solution_json import solution_to_dict, write_solution
 from busplan.routing import RoutingConfig, RoutingError, prepare
 
-"""What the solver gets at least when reading the problem took the whole limit."""
-
 
 def register(sub: Any) -> None:
     p = sub.add_parser("optimize", help="plan buses for a problem file")

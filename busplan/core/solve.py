@@ -30,6 +30,9 @@ from busplan.core.stats import day_stats, stability
 from busplan.core.travel import TravelTimes, default_travel, depot_travel
 from busplan.core.week import WeekPlanner, operational, timed_runs
 
+MIN_SOLVE_SECONDS = 1.0
+"""What the solver gets at least when reading the problem took the whole limit."""
+
 
 @dataclass(frozen=True)
 class SolveParams:
@@ -62,9 +65,6 @@ class SolveParams:
         """The limit left once `spent` seconds have gone on reading the problem: a time limit
         is the user's for the whole run, and the solver always gets `MIN_SOLVE_SECONDS`."""
         return replace(self, time_limit=max(self.time_limit - spent, MIN_SOLVE_SECONDS))
-
-
-MIN_SOLVE_SECONDS = 1.0
 
 
 @dataclass

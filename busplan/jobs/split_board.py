@@ -47,9 +47,8 @@ class SplitBoard:
         `runs_allowed` times (then a run was lost, and is seen as lost before another)."""
         if self._redis.exists(self._key(part, "outcome")):
             return False
-        if runs_allowed is not None and int(self._redis.get(self._key(part, "runs")) or 0) >= (
-            runs_allowed
-        ):
+        runs = int(self._redis.get(self._key(part, "runs")) or 0)
+        if runs_allowed is not None and runs >= runs_allowed:
             return False
         if not self._redis.set(self._key(part, "owner"), owner, nx=True, px=self._lease_ms):
             return False
