@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 
+import numpy as np
+from numpy.typing import NDArray
 from ortools.sat.python import cp_model
 
 from busplan.core.chain_model import ChainModel
@@ -32,6 +34,10 @@ class DayLimits:
     duty: Duty
     pull_out: IntArray
     pull_in: IntArray
+    homes: tuple[NDArray[np.int64], NDArray[np.int64]] | None = None
+    """Per depot and trip, seconds out to the trip (depots x trips) and back (trips x depots),
+    `UNREACHABLE` where the depot may not base the trip's bus: for rules that need one depot
+    at both ends of a bus."""
 
 
 class DutyChainModel(ChainModel):

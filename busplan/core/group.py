@@ -27,6 +27,7 @@ import numpy as np
 
 from busplan.core.augment import augment
 from busplan.core.bounds import fleet_lower_bound
+from busplan.core.chain_columns import chain_plan
 from busplan.core.chain_model import ChainModel, Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.duty_model import DayLimits, DutyChainModel, keeps_limits
@@ -42,6 +43,9 @@ buses at a time where the bound says one may be saved (`augment`), with capped e
 trips the whole-group search was measured to find nothing better than that start in 90 s. Smaller
 groups start at official times, which on 1000-trip days ended with up to 25 % less deadhead,
 and fall back on the repaired plan if the search ends with more buses."""
+CHAIN_SHARE = 0.6
+"""Of a group's fleet search time, the share that whole-chain column generation may take
+where a driver's spread is limited (it converges in 0.3-3.5 s on 140-trip rural groups)."""
 FLEET_EFFORT_PER_TRIP = 0.12
 """Deterministic seconds of fleet search per trip of a large group (about 30 neighbourhoods
 for 800 trips, see `augment`)."""
@@ -63,6 +67,9 @@ class Group:
     and join instead, where that needs fewer buses."""
     limits: DayLimits | None = None
     """The duty limits, when a driver's day is limited: the search then keeps them."""
+    chained: Plan | None = None
+    """With a spread limit: the plan of whole chains from column generation (`chain_columns`),
+    which keeps the spread and driving limits; the week planner weighs it with the others."""
     whole: bool = True
     """The group is a whole part of its day (not a vehicle class cut from one), so a bound
     proven for it is a bound for that part."""
@@ -109,6 +116,11 @@ class Group:
         return FLEET_EFFORT_PER_TRIP if self.large else float("inf")
 
     def reduce_fleet(self, run: Runner) -> None:
+        if self.limits is not None and not (self.fleet_proven and self.keeps_limits(self.plan)):
+            self.chained = chain_plan(self.connections, self.limits, run.share(CHAIN_SHARE))
+            if self.chained is not None and self.chained.buses(self.size) <= self.lower_bound:
+                self.plan, self.fleet_proven, self._model = self.chained, True, None
+                return
         if self.duty_search:
             self._reduce_fleet_within_limits(run)
             return
@@ -139,7 +151,8 @@ class Group:
         result = model.maximize_connections(self.plan, run)
         if self.complete and model.bound < self.size:
             self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
-        kept = [p for p in (result, self.plan, self.repaired) if p and self.keeps_limits(p)]
+        found = (result, self.plan, self.repaired, self.chained)
+        kept = [p for p in found if p and self.keeps_limits(p)]
         if kept:
             self.plan = max(kept, key=lambda p: len(p.arcs))
             self._model = None
@@ -257,8 +270,12 @@ def start_group(
     check: Callable[[], None],
     limits: DayLimits | None = None,
     whole: bool = True,
+    bound: int | None = None,
 ) -> Group:
-    group = Group(connections, neighbours, check, fleet_lower_bound(connections), limits=limits)
+    """`bound`: a proven bound for the group when one is known (else the matching bound)."""
+    if bound is None:
+        bound = fleet_lower_bound(connections)
+    group = Group(connections, neighbours, check, bound, limits=limits)
     group.whole = whole
     group.start()
     return group

@@ -31,7 +31,7 @@ from busplan.core.rules import alone_errors, seat_interval
 from busplan.core.search import Runner, SearchLimits, runner
 from busplan.core.solution import Solution
 from busplan.core.solve import SolveParams, solve
-from busplan.core.space import TripSpace, nearest_pulls
+from busplan.core.space import TripSpace, home_pulls
 from busplan.core.travel import TravelTimes, default_travel, depot_travel
 
 PEAK_SHARE = 0.5
@@ -225,7 +225,7 @@ def _peak_parts(problem: Problem, travel: TravelTimes, units: list[MoveUnit]) ->
         runnable,
         travel.matrix(runnable, runnable),
         [seat_interval(problem, t) for t in problem.trips],
-        nearest_pulls(problem, depots),
+        home_pulls(problem, depots),
     )
     parts = []
     for n, trips in enumerate(day_sets):

@@ -19,24 +19,32 @@ from busplan.core.duty_model import DayLimits
 from busplan.core.model import Problem
 from busplan.core.rules import bus_key, depots_for
 from busplan.core.seats import Interval, compatible_pairs, components
-from busplan.core.travel import DepotTravel
+from busplan.core.travel import UNREACHABLE, DepotTravel
 
 Pulls = tuple[IntArray, IntArray]
 """Per trip of the problem: seconds from its nearest usable depot, and back to one."""
 
 
-def nearest_pulls(problem: Problem, depots: DepotTravel) -> Pulls | None:
-    """Each trip's cheapest pull-out and pull-in over the depots that may base its bus."""
+def home_pulls(problem: Problem, depots: DepotTravel) -> Pulls | None:
+    """Per depot and trip, the pull-out (depots x trips) and pull-in (trips x depots) seconds,
+    `UNREACHABLE` where the depot may not base the trip's bus."""
     if not problem.depots:
         return None
-    n = len(problem.trips)
-    out, back = np.zeros(n, np.int64), np.zeros(n, np.int64)
+    usable = np.zeros((len(problem.depots), len(problem.trips)), np.bool_)
     for k, trip in enumerate(problem.trips):
-        homes = depots_for(problem, trip)
-        if homes:
-            out[k] = depots.out_s[homes, k].min()
-            back[k] = depots.in_s[k, homes].min()
+        usable[depots_for(problem, trip), k] = True
+    out = np.where(usable, depots.out_s, UNREACHABLE).astype(np.int64)
+    back = np.where(usable.T, depots.in_s, UNREACHABLE).astype(np.int64)
     return out, back
+
+
+def nearest_pulls(homes: Pulls | None) -> Pulls | None:
+    """Each trip's cheapest pull-out and pull-in over the depots that may base its bus (0 for a
+    trip no depot may base: it is never planned)."""
+    if homes is None:
+        return None
+    out, back = homes[0].min(axis=0), homes[1].min(axis=1)
+    return np.where(out < UNREACHABLE, out, 0), np.where(back < UNREACHABLE, back, 0)
 
 
 @dataclass
@@ -48,11 +56,15 @@ class TripSpace:
     """Driving seconds between those trips (32-bit when they fit)."""
     intervals: Sequence[Interval]
     """Vehicle sizes per problem trip (narrowed to the owned sizes when a fleet is given)."""
-    pulls: Pulls | None
+    homes: Pulls | None
+    """See `home_pulls`."""
+    pulls: Pulls | None = field(init=False)
+    """Each trip's nearest pull-out and pull-in (`nearest_pulls`)."""
     position: dict[int, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.position = {k: p for p, k in enumerate(self.trips)}
+        self.pulls = nearest_pulls(self.homes)
         self.matrix = compact(self.matrix)
 
     def parts(self, day_trips: Sequence[int]) -> list[list[int]]:
@@ -90,7 +102,10 @@ class TripSpace:
         if self.pulls is None:
             zero = np.zeros(len(trips), np.int64)
             return DayLimits(duty, zero, zero)
-        return DayLimits(duty, self.pulls[0][list(trips)], self.pulls[1][list(trips)])
+        assert self.homes is not None
+        at = list(trips)
+        homes = (self.homes[0][:, at], self.homes[1][at, :])
+        return DayLimits(duty, self.pulls[0][at], self.pulls[1][at], homes)
 
     def _duty_pairs(self, trips: Sequence[int]) -> BoolArray:
         """Pairs i -> j that a bus could run within the duty limits, judged by the two trips

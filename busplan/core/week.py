@@ -139,10 +139,10 @@ class WeekPlanner:
         self.days.append((days, trips))
 
     def _best_runs(self, group: Group) -> list[Run]:
-        """A group's buses: from its plan, or its plan found without duty limits (cut and
-        joined), each also re-chained for stability; fewest buses first, stability second
-        (so stability never costs a bus)."""
-        plans = [p for p in (group.plan, group.free_plan) if p is not None]
+        """A group's buses: from its plan, its plan found without duty limits (cut and
+        joined) or its plan of whole chains, each also re-chained for stability; fewest buses
+        first, stability second (so stability never costs a bus)."""
+        plans = [p for p in (group.plan, group.free_plan, group.chained) if p is not None]
         if self.problem.settings.stable_week and self.label_of:
             plans += [self._stabilized(group.connections, p) for p in plans]
         return min((self._runs(group.connections, p) for p in plans), key=self._rank)
