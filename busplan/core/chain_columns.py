@@ -78,32 +78,31 @@ class ChainGraph:
         return cls(trip, shift, spans, predecessors, order)
 
     def best_chains(self, prices: NDArray[np.float64]) -> list[tuple[float, list[int]]]:
-        """For each first node, the chain (nodes) worth most at `prices` per trip; best first."""
+        """For each first node, the chain (nodes) worth most at `prices` per trip; best first.
+
+        `worth[b, f]` is the most a chain from node f to node b is worth; rows are filled in
+        the graph's order, each the best of its predecessors' rows (contiguous, so this is the
+        fast direction) plus its own price, and chains are traced back only for the best."""
         n = len(self.trip)
         worth = np.full((n, n), -np.inf)
-        came = np.full((n, n), -1, np.int32)
-        rows = np.arange(n)
         node_price = prices[self.trip]
         for b in self.order:
             before = self.predecessors[b]
             if len(before):
-                sub = worth[:, before]
-                pick = sub.argmax(axis=1)
-                worth[:, b] = sub[rows, pick]
-                came[:, b] = before[pick]
-            if not worth[b, b] >= 0.0:
-                worth[b, b], came[b, b] = 0.0, -1
-            worth[:, b] += node_price[b]
-        worth[~self.spans] = -np.inf
-        last = worth.argmax(axis=1)
-        value = worth[rows, last]
+                worth[b] = worth[before].max(axis=0)
+            worth[b, b] = 0.0  # a chain may start here (nothing before b reaches b)
+            worth[b] += node_price[b]
+        ends = np.where(self.spans.T, worth, -np.inf)
+        last = ends.argmax(axis=0)
+        value = ends[last, np.arange(n)]
         found = []
-        for first in np.argsort(-value, kind="stable"):
+        for first in np.argsort(-value, kind="stable")[:CHAINS_PER_ROUND]:
             if not np.isfinite(value[first]):
                 break
             chain = [int(last[first])]
-            while chain[-1] != first:
-                chain.append(int(came[first, chain[-1]]))
+            while chain[-1] != first:  # back along the best predecessor, to the first node
+                before = self.predecessors[chain[-1]]
+                chain.append(int(before[worth[before, first].argmax()]))
             found.append((float(value[first]), chain[::-1]))
         return found
 
@@ -238,18 +237,19 @@ def _cover(c: Connections, limits: DayLimits, master: Master, run: Runner) -> li
     pull-in from the nearest depots, whole minutes): SCIP, node-limited."""
     mip = pywraplp.Solver.CreateSolver("SCIP")
     use = [mip.BoolVar("") for _ in master.chains]
-    holders: list[list[int]] = [[] for _ in range(master.trips)]
+    rows = [mip.Constraint(1, mip.infinity()) for _ in range(master.trips)]
     deadhead = []
-    for n, chain in enumerate(master.chains):
+    for var, chain in zip(use, master.chains, strict=True):
         for k in chain:
-            holders[k].append(n)
+            rows[k].SetCoefficient(var, 1)
         drives = limits.pull_out[chain[0]] + limits.pull_in[chain[-1]]
         drives += sum(int(c.travel[a, b]) for a, b in pairwise(chain))
         deadhead.append(int(drives) // 60)
-    for k in range(master.trips):
-        mip.Add(sum(use[n] for n in holders[k]) >= 1)
     bus = 1 + sum(sorted(deadhead)[-master.trips :])  # a bus outweighs any deadhead
-    mip.Minimize(sum(u * (bus + d) for u, d in zip(use, deadhead, strict=True)))
+    objective = mip.Objective()
+    for var, minutes in zip(use, deadhead, strict=True):
+        objective.SetCoefficient(var, bus + minutes)
+    objective.SetMinimization()
     if run.mip(mip) not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
     return [n for n, u in enumerate(use) if u.solution_value() > 0.5]
