@@ -17,7 +17,9 @@ Chains are added while one is worth more than a bus.
 - **Plan** (`chain_plan`): nodes are trips at shifts on a `GRID_S` grid within their windows,
   joined where the connection is feasible at those shifts, and the spread is judged from one
   depot at both ends: every chain can be driven as it is. SCIP picks the fewest generated chains
-  that cover every trip, and a trip covered twice stays on one of its chains only.
+  that cover every trip, and a trip covered twice stays on one of its chains only. The same
+  cover (`cover`) serves the stable week: offered the chains of a plan and the chains that
+  keep each bus id's trips together, it takes the fewest buses and then the most stable.
 
 Driving time and breaks are not in the chains. The bound is valid without them (a relaxation);
 the plan's chains are checked against the driving limit and cut where they break it (breaks are
@@ -37,7 +39,7 @@ from ortools.linear_solver import pywraplp
 from busplan.core.chain_model import Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.duty_model import DayLimits, keeps_limits
-from busplan.core.flow import Arc
+from busplan.core.flow import Arc, chains
 from busplan.core.search import Runner
 
 GRID_S = 300
@@ -65,17 +67,43 @@ class ChainGraph:
     predecessors: list[IntArray]
     order: IntArray
     """Every join goes forward in this order."""
+    together: BoolArray | None = None
+    """`together[a, b]`: the two nodes' trips usually share a bus (on other days)."""
+    gain: float = 0.0
+    """What each join of two such trips adds to a chain's worth."""
+    bonus: list[NDArray[np.float64]] = field(default_factory=list)
+    """Per node, `gain` for each predecessor it usually shares a bus with, else 0."""
 
     @classmethod
     def build(
-        cls, trip: IntArray, shift: IntArray, joins: BoolArray, spans: BoolArray
+        cls,
+        trip: IntArray,
+        shift: IntArray,
+        joins: BoolArray,
+        spans: BoolArray,
+        together: BoolArray | None = None,
+        bonus: float = 0.0,
     ) -> ChainGraph:
-        """`joins[a, b]`: node b may follow node a. Raises ValueError when joins form a cycle."""
+        """`joins[a, b]`: node b may follow node a. `together[a, b]`: the two trips share a bus
+        id on other days, and joining them is worth `bonus`. Raises ValueError when joins form
+        a cycle."""
         order = _topological(joins)
         reach = joins.astype(np.float32)
         direct = joins & ~((reach @ reach) > 0)  # prices are >= 0: a detour is never worth less
+        if together is not None:
+            direct |= joins & together  # ...unless it skips a bonus
         predecessors = [np.nonzero(direct[:, b])[0] for b in range(len(trip))]
-        return cls(trip, shift, spans, predecessors, order)
+        if together is None:
+            gains = [np.zeros(len(p)) for p in predecessors]
+        else:
+            gains = [bonus * together[p, b] for b, p in enumerate(predecessors)]
+        return cls(trip, shift, spans, predecessors, order, together, bonus, gains)
+
+    def pairs_together(self, nodes: list[int]) -> int:
+        """Joins of a chain (nodes) between trips that usually share a bus."""
+        if self.together is None:
+            return 0
+        return sum(bool(self.together[a, b]) for a, b in pairwise(nodes))
 
     def best_chains(self, prices: NDArray[np.float64]) -> list[tuple[float, list[int]]]:
         """For each first node, the chain (nodes) worth most at `prices` per trip; best first.
@@ -89,7 +117,7 @@ class ChainGraph:
         for b in self.order:
             before = self.predecessors[b]
             if len(before):
-                worth[b] = worth[before].max(axis=0)
+                worth[b] = (worth[before] + self.bonus[b][:, None]).max(axis=0)
             worth[b, b] = 0.0  # a chain may start here (nothing before b reaches b)
             worth[b] += node_price[b]
         ends = np.where(self.spans.T, worth, -np.inf)
@@ -101,8 +129,9 @@ class ChainGraph:
                 break
             chain = [int(last[first])]
             while chain[-1] != first:  # back along the best predecessor, to the first node
-                before = self.predecessors[chain[-1]]
-                chain.append(int(before[worth[before, first].argmax()]))
+                b = chain[-1]
+                before = self.predecessors[b]
+                chain.append(int(before[(worth[before, first] + self.bonus[b]).argmax()]))
             found.append((float(value[first]), chain[::-1]))
         return found
 
@@ -125,26 +154,35 @@ def _topological(joins: BoolArray) -> IntArray:
 
 @dataclass(eq=False)
 class Master:
-    """The set-covering LP over the chains generated so far (chains of group positions)."""
+    """The set-covering LP over the chains generated so far (chains of group positions), each
+    costing one bus less what its joins are worth (`ChainGraph.bonus`)."""
 
+    graph: ChainGraph
     trips: int
     chains: list[tuple[int, ...]] = field(default_factory=list)
+    nodes: list[list[int]] = field(default_factory=list)
+    """Per chain, its nodes in the graph."""
 
     def __post_init__(self) -> None:
         self.solver = pywraplp.Solver.CreateSolver("GLOP")
         self.rows = [self.solver.Constraint(1, self.solver.infinity()) for _ in range(self.trips)]
         self.solver.Objective().SetMinimization()
         self._seen: set[tuple[int, ...]] = set()
+        alone = np.argsort(np.abs(self.graph.shift), kind="stable")[::-1]
+        first = {int(self.graph.trip[q]): int(q) for q in alone}  # each trip at its least shift
         for k in range(self.trips):
-            self.add((k,))
+            self.add([first[k]])
 
-    def add(self, chain: tuple[int, ...]) -> bool:
+    def add(self, nodes: list[int]) -> bool:
+        chain = tuple(int(self.graph.trip[q]) for q in nodes)
         if chain in self._seen or len(set(chain)) < len(chain):
             return False
         self._seen.add(chain)
         self.chains.append(chain)
+        self.nodes.append(nodes)
         var = self.solver.NumVar(0, self.solver.infinity(), "")
-        self.solver.Objective().SetCoefficient(var, 1)
+        cost = 1 - self.graph.gain * self.graph.pairs_together(nodes)
+        self.solver.Objective().SetCoefficient(var, cost)
         for k in chain:
             self.rows[k].SetCoefficient(var, 1)
         return True
@@ -154,26 +192,28 @@ class Master:
             return None
         return np.array([max(r.dual_value(), 0.0) for r in self.rows])
 
-    def generate(self, graph: ChainGraph, run: Runner) -> tuple[float, list[list[int]]]:
-        """Rounds until no chain is worth more than a bus (or time is up). Returns the best
-        Farley bound seen and, per chain added, its nodes."""
-        best, nodes_of = 0.0, {}
+    def generate(self, run: Runner) -> float:
+        """Rounds until no chain is worth more than its cost (or time is up). Returns the best
+        Farley bound seen (a bound on buses when no join has a bonus)."""
+        best = 0.0
         for _ in range(ROUNDS):
             prices = self.prices(run)
             if prices is None:
                 break
-            found = graph.best_chains(prices)
+            found = self.graph.best_chains(prices)
             top = found[0][0] if found else 0.0
             best = max(best, float(prices.sum()) / max(top, 1.0))
-            added = 0
-            for worth, nodes in found[:CHAINS_PER_ROUND]:
-                chain = tuple(int(graph.trip[q]) for q in nodes)
-                if worth > 1 + EPSILON and self.add(chain):
-                    nodes_of[chain] = nodes
-                    added += 1
+            added = sum(self.add(nodes) for worth, nodes in found if worth > 1 + EPSILON)
             if not added or run.seconds_left() <= 0.05:
                 break
-        return best, [nodes_of.get(c, []) for c in self.chains]
+        return best
+
+    def columns(self) -> list[Column]:
+        g = self.graph
+        return [
+            Column(chain, tuple(int(g.shift[q]) for q in nodes), g.pairs_together(nodes))
+            for chain, nodes in zip(self.chains, self.nodes, strict=True)
+        ]
 
 
 def chain_bound(c: Connections, limits: DayLimits, run: Runner) -> int | None:
@@ -193,38 +233,82 @@ def chain_bound(c: Connections, limits: DayLimits, run: Runner) -> int | None:
         )
     except ValueError:  # windows wider than trips: optimistic connections may loop
         return None
-    bound, _ = Master(len(c)).generate(graph, run)
-    return math.ceil(bound - 1e-6)
+    return math.ceil(Master(graph, len(c)).generate(run) - 1e-6)
 
 
-def chain_plan(c: Connections, limits: DayLimits, run: Runner) -> Plan | None:
-    """Chains within the spread and driving limits covering every trip once; None when there
-    is no spread limit, the graph is too large, or the search ran out of time."""
+@dataclass(frozen=True)
+class Column:
+    """A chain offered to the cover: group positions in order, each at its shift, and how many
+    of its joins keep two trips on the bus they usually share."""
+
+    trips: tuple[int, ...]
+    shifts: tuple[int, ...]
+    together: int = 0
+
+
+def chain_plan(
+    c: Connections,
+    limits: DayLimits,
+    run: Runner,
+    bus_of: list[int | None] | None = None,
+    start: list[Column] | None = None,
+) -> Plan | None:
+    """Chains within the spread and driving limits covering every trip once: the fewest, then
+    (given each trip's usual bus id, `bus_of`) the most joins of trips that share one, then
+    the least deadhead. `start`: chains to begin with. None when there is no spread limit,
+    the graph is too large, or the search ran out of time."""
     spread = limits.duty.max_spread_s
     if spread is None:
         return None
-    trip, shift = _grid(c)
+    trip, shift = _grid(c, start or [])
     if not 0 < len(trip) <= MAX_NODES:
         return None
     slack = c.slack[np.ix_(trip, trip)].astype(np.int64)
     joins = (slack + shift[None, :] - shift[:, None] >= 0) & (trip[:, None] != trip[None, :])
-    graph = ChainGraph.build(trip, shift, joins, _spans_from_homes(c, limits, trip, shift, spread))
-    master = Master(len(c))
-    _, nodes = master.generate(graph, run.share(0.6))
-    chosen = _cover(c, limits, master, run)
+    together = None
+    if bus_of is not None:
+        usual = np.array([-1 - k if b is None else b for k, b in enumerate(bus_of)])[trip]
+        together = joins & (usual[:, None] == usual[None, :])
+    graph = ChainGraph.build(
+        trip,
+        shift,
+        joins,
+        _spans_from_homes(c, limits, trip, shift, spread),
+        together,
+        1 / (len(c) + 1),  # a chain always costs more than nothing
+    )
+    master = Master(graph, len(c))
+    node = {(int(k), int(s)): q for q, (k, s) in enumerate(zip(trip, shift, strict=True))}
+    for column in start or []:
+        master.add([node[k, s] for k, s in zip(column.trips, column.shifts, strict=True)])
+    master.generate(run.share(0.6))
+    return cover(c, limits, master.columns(), run)
+
+
+def plan_columns(c: Connections, plan: Plan) -> list[Column]:
+    """A plan's chains as columns, at the plan's shifts."""
+    return [
+        Column(tuple(chain), tuple(int(plan.shifts[k]) for k in chain))
+        for chain in chains(len(c), list(plan.arcs))
+    ]
+
+
+def cover(c: Connections, limits: DayLimits, columns: list[Column], run: Runner) -> Plan | None:
+    """The fewest columns covering every trip, then the most joins kept together, then the
+    least deadhead (SCIP, node-limited); a trip covered twice stays on the longest of its
+    chosen chains. None when no cover was found in time or the result breaks a limit."""
+    chosen = _chosen(c, limits, columns, run)
     if chosen is None:
         return None
-    alone = {int(trip[q]): q for q in np.argsort(np.abs(shift), kind="stable")[::-1]}
     shifts = np.zeros(len(c), np.int64)
     kept: list[list[int]] = []
     taken: set[int] = set()
-    for n in sorted(chosen, key=lambda n: -len(master.chains[n])):
-        path = nodes[n] or [alone[k] for k in master.chains[n]]  # a trip alone: least shift
-        path = [q for q in path if int(trip[q]) not in taken]
-        for q in path:
-            taken.add(int(trip[q]))
-            shifts[trip[q]] = shift[q]
-        kept.extend(_runnable(c, limits, [int(trip[q]) for q in path], shifts))
+    for column in sorted(chosen, key=lambda col: -len(col.trips)):
+        path = [(k, s) for k, s in zip(column.trips, column.shifts, strict=True) if k not in taken]
+        for k, s in path:
+            taken.add(k)
+            shifts[k] = s
+        kept.extend(_runnable(c, limits, [k for k, _ in path], shifts))
     arcs: list[Arc] = [arc for chain in kept for arc in pairwise(chain)]
     plan = Plan(tuple(arcs), shifts)
     if len(taken) < len(c) or not keeps_limits(c, plan.arcs, shifts, limits):
@@ -232,27 +316,29 @@ def chain_plan(c: Connections, limits: DayLimits, run: Runner) -> Plan | None:
     return plan
 
 
-def _cover(c: Connections, limits: DayLimits, master: Master, run: Runner) -> list[int] | None:
-    """The fewest generated chains covering every trip, then the least deadhead (pull-out and
-    pull-in from the nearest depots, whole minutes): SCIP, node-limited."""
+def _chosen(
+    c: Connections, limits: DayLimits, columns: list[Column], run: Runner
+) -> list[Column] | None:
     mip = pywraplp.Solver.CreateSolver("SCIP")
-    use = [mip.BoolVar("") for _ in master.chains]
-    rows = [mip.Constraint(1, mip.infinity()) for _ in range(master.trips)]
+    use = [mip.BoolVar("") for _ in columns]
+    rows = [mip.Constraint(1, mip.infinity()) for _ in range(len(c))]
     deadhead = []
-    for var, chain in zip(use, master.chains, strict=True):
-        for k in chain:
+    for var, column in zip(use, columns, strict=True):
+        for k in column.trips:
             rows[k].SetCoefficient(var, 1)
+        chain = column.trips
         drives = limits.pull_out[chain[0]] + limits.pull_in[chain[-1]]
         drives += sum(int(c.travel[a, b]) for a, b in pairwise(chain))
-        deadhead.append(int(drives) // 60)
-    bus = 1 + sum(sorted(deadhead)[-master.trips :])  # a bus outweighs any deadhead
+        deadhead.append(int(drives) // 60)  # whole minutes
+    join = 1 + sum(sorted(deadhead)[-len(c) :])  # a join kept together outweighs any deadhead
+    bus = join * (1 + len(c))  # and a bus outweighs every join
     objective = mip.Objective()
-    for var, minutes in zip(use, deadhead, strict=True):
-        objective.SetCoefficient(var, bus + minutes)
+    for var, column, minutes in zip(use, columns, deadhead, strict=True):
+        objective.SetCoefficient(var, bus - join * column.together + minutes)
     objective.SetMinimization()
     if run.mip(mip) not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return None
-    return [n for n, u in enumerate(use) if u.solution_value() > 0.5]
+    return [col for col, u in zip(columns, use, strict=True) if u.solution_value() > 0.5]
 
 
 def _runnable(
@@ -279,17 +365,20 @@ def _runnable(
     return out
 
 
-def _grid(c: Connections) -> tuple[IntArray, IntArray]:
-    """Each trip at every multiple of `GRID_S` in its window, at 0 and at both ends."""
-    trips, shifts = [], []
+def _grid(c: Connections, extra: list[Column]) -> tuple[IntArray, IntArray]:
+    """Each trip at every multiple of `GRID_S` in its window, at 0, at both ends, and at the
+    shifts the `extra` chains give it."""
+    values: list[set[int]] = []
     for k in range(len(c)):
         low, high = int(c.earliest[k]), int(c.latest[k])
-        values = {low, high, *range(-(-low // GRID_S) * GRID_S, high + 1, GRID_S)}
+        values.append({low, high, *range(-(-low // GRID_S) * GRID_S, high + 1, GRID_S)})
         if low <= 0 <= high:
-            values.add(0)
-        for v in sorted(values):
-            trips.append(k)
-            shifts.append(v)
+            values[k].add(0)
+    for column in extra:
+        for k, s in zip(column.trips, column.shifts, strict=True):
+            values[k].add(int(s))
+    trips = [k for k in range(len(c)) for _ in values[k]]
+    shifts = [s for k in range(len(c)) for s in sorted(values[k])]
     return np.array(trips, np.int64), np.array(shifts, np.int64)
 
 

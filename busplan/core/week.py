@@ -24,12 +24,15 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 from ortools.sat.python import cp_model
 
+from busplan.core.chain_columns import Column, chain_plan, plan_columns
 from busplan.core.chain_model import Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.depot_stage import DepotStage
+from busplan.core.duty_model import keeps_limits
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
+from busplan.core.progress import Reporter
 from busplan.core.rules import (
     Refusal,
     Timed,
@@ -39,6 +42,7 @@ from busplan.core.rules import (
     entry_fits,
     seat_interval,
 )
+from busplan.core.search import SearchLimits, runner
 from busplan.core.solution import Bus, DayPlan, PlannedTrip, Unassigned
 from busplan.core.space import TripSpace
 from busplan.core.travel import DepotTravel
@@ -49,6 +53,9 @@ Run = tuple[PlannedTrip, ...]
 REJOIN_ROUNDS = 4
 BLOCK_GAP_S = 90 * 60
 """A wait this long separates blocks of a school day (the morning runs from the midday ones)."""
+STABLE_CHAINS_S = 2.0
+"""Seconds at least, shared by trips, for the stable whole chains of the smaller days when
+the week's deadline has passed."""
 ASSIGN_EFFORT = 2.0
 """Deterministic seconds for choosing the vehicles of the week (a small model: it is usually
 proven optimal in well under a second)."""
@@ -117,6 +124,9 @@ class WeekPlanner:
     labels: list[Label] = field(default_factory=list)
     label_of: dict[str, int] = field(default_factory=dict)
     """Trip id -> the bus id it first ran on."""
+    trips_left: int = 0
+    """Trips of the smaller days still to plan, which share the time left (see
+    `_stable_chains`)."""
     shift_of: dict[str, int] = field(default_factory=dict)
     """Trip id -> its shift on that first day."""
     days: list[tuple[list[str], tuple[int, ...]]] = field(default_factory=list)
@@ -145,6 +155,7 @@ class WeekPlanner:
         plans = [p for p in (group.plan, group.free_plan, group.chained) if p is not None]
         if self.problem.settings.stable_week and self.label_of:
             plans += [self._stabilized(group.connections, p) for p in plans]
+            plans += [p for p in [self._stable_chains(group)] if p is not None]
         return min((self._runs(group.connections, p) for p in plans), key=self._rank)
 
     def _runs(self, connections: Connections, plan: Plan) -> list[Run]:
@@ -192,6 +203,38 @@ class WeekPlanner:
             if best_key is None or key < best_key:
                 best, best_key = Plan(tuple(arcs), shifts), key
         return best
+
+    def _stable_chains(self, group: Group) -> Plan | None:
+        """Where the spread is limited: whole chains again (`chain_columns.chain_plan`), now
+        worth more for each join of two trips that share a bus id on bigger days, starting from
+        the group's chains and, per bus id, this day's trips of that id at their usual shifts
+        (where that chain keeps its connections and the limits): fewest buses, then the most
+        trips kept together, then least deadhead. The flow's re-chaining (`_stabilized`)
+        ignores the spread, and there the duty cuts undo what it gains."""
+        if group.chained is None or group.limits is None:
+            return None
+        c = group.connections
+        ids = [self.problem.trips[k].id for k in c.trips]
+        bus_of = [self.label_of.get(t) for t in ids]
+        members: dict[int, list[int]] = {}
+        for k, label in enumerate(bus_of):
+            if label is not None:
+                members.setdefault(label, []).append(k)
+        start = plan_columns(c, group.chained)
+        for chain in members.values():
+            at = np.zeros(len(c), np.int64)
+            at[chain] = [self.shift_of[ids[k]] for k in chain]
+            at = np.clip(at, c.earliest, c.latest)
+            arcs = tuple(pairwise(chain))
+            joined = all(c.slack[a, b] + at[b] - at[a] >= 0 for a, b in arcs)
+            if joined and keeps_limits(c, arcs, at, group.limits):
+                start.append(Column(tuple(chain), tuple(int(s) for s in at[chain])))
+        now = time.monotonic()
+        seconds = max(self.deadline - now, STABLE_CHAINS_S) * len(c) / max(self.trips_left, 1)
+        self.trips_left -= len(c)
+        limits = SearchLimits(now + seconds, seconds, 0, 1)
+        run = runner(limits, Reporter(None), "", (0.0, 1.0))
+        return chain_plan(c, group.limits, run, bus_of, start)
 
     def _trips(self, run: Run) -> list[Trip]:
         return [self.problem.trips[self.index[p.trip_id]] for p in run]
@@ -390,10 +433,20 @@ class WeekPlanner:
         return chosen
 
     def _fits(self, label: Label, run: Run) -> bool:
+        """Whether one vehicle can run the bus id's days and this run: who may share, the
+        seats, and (with duty limits) a depot from which every one of those days keeps them.
+        Without the last, a stable id could leave the week's vehicle choice no depot at all,
+        and its trips a bus of their own."""
         trips = self._trips(run)
         low = max([label.low, *(seat_interval(self.problem, t)[0] for t in trips)])
         high = min([label.high, *(seat_interval(self.problem, t)[1] for t in trips)])
-        return label.key == bus_key(self.problem, trips[0]) and low <= high
+        if label.key != bus_key(self.problem, trips[0]) or low > high:
+            return False
+        if not self.problem.settings.duty.limited:
+            return True
+        days = [run, *label.runs.values()]
+        homes = set.intersection(*(set(self._homes(r)) for r in days))
+        return any(all(self._duty_ok(r, d) for r in days) for d in sorted(homes, key=str))
 
     def plans(self) -> tuple[dict[str, DayPlan], list[str]]:
         """Every day's plan, with vehicles chosen for the week, and what is missing."""

@@ -217,3 +217,21 @@ def test_no_spread_limit_means_no_chain_bound_or_plan() -> None:
     c, limits = group(parse_problem(data))
     assert chain_bound(c, limits, run()) is None
     assert chain_plan(c, limits, run()) is None
+
+
+def test_given_usual_bus_ids_the_chains_keep_trips_together_at_no_cost_in_buses() -> None:
+    """A and B run together in the morning, C and D in the afternoon: two buses either way.
+    Usually A shares a bus with D and B with C; the chains keep them so, and without the ids
+    they may not."""
+    data = duty_problem(0, 4, window=0, spread=600)
+    for t, at in zip(data["trips"], ["07:00", "07:05", "14:00", "14:05"], strict=True):
+        t.update(kind="exit", time=at, duration_min=30)
+    data["travel"]["minutes"] = [[0 if i == j else 10 for j in range(4)] for i in range(4)]
+    data["travel"]["depot_out_min"] = [[5] * 4, [5] * 4]
+    data["travel"]["depot_in_min"] = [[5, 5]] * 4
+    c, limits = group(parse_problem(data))
+    for bus_of in ([1, 2, 2, 1], [1, 2, 1, 2]):
+        plan = chain_plan(c, limits, run(), list(bus_of))
+        assert plan is not None
+        assert plan.buses(4) == 2
+        assert all(bus_of[i] == bus_of[j] for i, j in plan.arcs)
