@@ -310,10 +310,41 @@ def cover(c: Connections, limits: DayLimits, columns: list[Column], run: Runner)
             shifts[k] = s
         kept.extend(_runnable(c, limits, [k for k, _ in path], shifts))
     arcs: list[Arc] = [arc for chain in kept for arc in pairwise(chain)]
-    plan = Plan(tuple(arcs), shifts)
-    if len(taken) < len(c) or not keeps_limits(c, plan.arcs, shifts, limits):
+    plan = Plan(tuple(arcs), _least_moving(c, kept, shifts, run))
+    if len(taken) < len(c) or not keeps_limits(c, plan.arcs, plan.shifts, limits):
         return None
     return plan
+
+
+def _least_moving(c: Connections, kept: list[list[int]], shifts: IntArray, run: Runner) -> IntArray:
+    """The chains' shifts with the least total |shift| (bells moved), each connection kept and
+    no chain's first start to last end longer than at `shifts` (so spread, driving and
+    pull-out and pull-in stay as they were). Difference constraints: the LP's optimum is whole
+    seconds (checked: the grid shifts are kept if the LP fails or a rounding would break)."""
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    inf = lp.infinity()
+    at = [lp.NumVar(float(c.earliest[k]), float(c.latest[k]), "") for k in range(len(c))]
+    size = [lp.NumVar(0, inf, "") for _ in range(len(c))]
+    for k in range(len(c)):
+        lp.Add(size[k] >= at[k])
+        lp.Add(size[k] >= -at[k])
+    for chain in kept:
+        for a, b in pairwise(chain):
+            lp.Add(at[b] - at[a] >= -float(c.slack[a, b]))
+        first, last = chain[0], chain[-1]
+        lp.Add(at[last] - at[first] <= float(shifts[last] - shifts[first]))
+    lp.Minimize(sum(size))
+    if run.lp(lp) != pywraplp.Solver.OPTIMAL:
+        return shifts
+    moved = np.clip(
+        np.array([round(v.solution_value()) for v in at], np.int64), c.earliest, c.latest
+    )
+    for chain in kept:
+        if any(c.slack[a, b] + moved[b] - moved[a] < 0 for a, b in pairwise(chain)) or (
+            moved[chain[-1]] - moved[chain[0]] > shifts[chain[-1]] - shifts[chain[0]]
+        ):
+            return shifts
+    return moved
 
 
 def _chosen(

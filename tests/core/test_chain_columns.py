@@ -235,3 +235,18 @@ def test_given_usual_bus_ids_the_chains_keep_trips_together_at_no_cost_in_buses(
         assert plan is not None
         assert plan.buses(4) == 2
         assert all(bus_of[i] == bus_of[j] for i, j in plan.arcs)
+
+
+def test_bells_move_only_where_a_bus_is_saved() -> None:
+    """With +-10 min windows, chains that need no shift move no bell (the grid would give
+    many shifted ones); one that needs a shift moves by the least that makes it fit."""
+    data = duty_problem(0, 4, window=10, spread=600)
+    for t, at in zip(data["trips"], ["07:00", "07:05", "07:38", "14:05"], strict=True):
+        t.update(kind="exit", time=at, duration_min=30)
+    data["travel"]["minutes"] = [[0 if i == j else 10 for j in range(4)] for i in range(4)]
+    data["travel"]["depot_out_min"] = [[5] * 4, [5] * 4]
+    data["travel"]["depot_in_min"] = [[5, 5]] * 4
+    c, limits = group(parse_problem(data))
+    plan = chain_plan(c, limits, run())
+    assert plan is not None and plan.buses(4) == 2
+    assert plan.moved() == 2 * 60  # 07:00 ends 07:30, +10 min drive: 07:38 goes at 07:40
