@@ -17,9 +17,10 @@ Chains are added while one is worth more than a bus.
 - **Plan** (`chain_plan`): nodes are trips at shifts on a `GRID_S` grid within their windows,
   joined where the connection is feasible at those shifts, and the spread is judged from one
   depot at both ends: every chain can be driven as it is. SCIP picks the fewest generated chains
-  that cover every trip, and a trip covered twice stays on one of its chains only. The same
-  cover (`cover`) serves the stable week: offered the chains of a plan and the chains that
-  keep each bus id's trips together, it takes the fewest buses and then the most stable.
+  that cover every trip, and a trip covered twice stays on one of its chains only; an LP then
+  moves each chosen chain's bells the least. For the stable week, a join of two trips that
+  usually share a bus is worth a little more (never a bus), and the cover takes the fewest
+  buses, then the most such joins.
 
 Driving time and breaks are not in the chains. The bound is valid without them (a relaxation);
 the plan's chains are checked against the driving limit and cut where they break it (breaks are
@@ -201,7 +202,7 @@ class Master:
             if prices is None:
                 break
             found = self.graph.best_chains(prices)
-            top = found[0][0] if found else 0.0
+            top = max(found[0][0] if found else 0.0, float(prices.max(initial=0.0)))  # a trip alone
             best = max(best, float(prices.sum()) / max(top, 1.0))
             added = sum(self.add(nodes) for worth, nodes in found if worth > 1 + EPSILON)
             if not added or run.seconds_left() <= 0.05:
