@@ -10,10 +10,10 @@ found for every first trip at once, and kept where its first and last trip fit i
 Chains are added while one is worth more than a bus.
 
 - **Bound** (`chain_bound`): the graph holds every optimistic connection and the spread is
-  judged at the most favourable shifts from the nearest depots, so every real bus is one of its
-  chains. For any prices `y >= 0`, `sum(y)` over the most any chain is worth is then a lower
-  bound on buses (Farley's): valid at every round, so a deadline never spoils it, and the LP
-  optimum once no chain is worth more than one.
+  judged at the most favourable shifts, from and back to one depot that may base both ends, so
+  every real bus is one of its chains. For any prices `y >= 0`, `sum(y)` over the most any
+  chain is worth is then a lower bound on buses (Farley's): valid at every round, so a
+  deadline never spoils it, and the LP optimum once no chain is worth more than one.
 - **Plan** (`chain_plan`): nodes are trips at shifts on a `GRID_S` grid within their windows,
   joined where the connection is feasible at those shifts, and the spread is judged from one
   depot at both ends: every chain can be driven as it is. SCIP picks the fewest generated chains
@@ -223,14 +223,14 @@ def chain_bound(c: Connections, limits: DayLimits, run: Runner) -> int | None:
     spread = limits.duty.max_spread_s
     if spread is None or not 0 < len(c) <= MAX_NODES:
         return None
-    begin = c.base_start + c.latest - limits.pull_out
-    finish = c.base_end + c.earliest + limits.pull_in
+    trip = np.arange(len(c))
+    latest_start, earliest_end = c.base_start + c.latest, c.base_end + c.earliest
     try:
         graph = ChainGraph.build(
-            np.arange(len(c)),
+            trip,
             np.zeros(len(c), np.int64),
             c.optimistic(),
-            np.asarray(finish[None, :] - begin[:, None] <= spread),
+            _spans(limits, trip, latest_start, earliest_end, spread),
         )
     except ValueError:  # windows wider than trips: optimistic connections may loop
         return None
@@ -274,7 +274,7 @@ def chain_plan(
         trip,
         shift,
         joins,
-        _spans_from_homes(c, limits, trip, shift, spread),
+        _spans(limits, trip, c.base_start[trip] + shift, c.base_end[trip] + shift, spread),
         together,
         1 / (len(c) + 1),  # a chain always costs more than nothing
     )
@@ -414,13 +414,12 @@ def _grid(c: Connections, extra: list[Column]) -> tuple[IntArray, IntArray]:
     return np.array(trips, np.int64), np.array(shifts, np.int64)
 
 
-def _spans_from_homes(
-    c: Connections, limits: DayLimits, trip: IntArray, shift: IntArray, spread: int
+def _spans(
+    limits: DayLimits, trip: IntArray, start: IntArray, end: IntArray, spread: int
 ) -> BoolArray:
-    """First and last nodes one bus can join within the spread, leaving from and returning to
-    the same depot (the nearest ones when the group has no depot table)."""
-    start = c.base_start[trip] + shift
-    end = c.base_end[trip] + shift
+    """First and last nodes (trips `trip` starting at `start`, ending at `end`) one bus can
+    join within the spread, leaving from and returning to the same depot, one that may base
+    both (the nearest ones when the group has no depot table)."""
     if limits.homes is None:
         out, back = limits.pull_out[trip][None, :], limits.pull_in[trip][:, None]
     else:

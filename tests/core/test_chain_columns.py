@@ -91,16 +91,21 @@ def group(problem: Problem) -> tuple[Connections, DayLimits]:
 
 def relaxed_chains(c: Connections, limits: DayLimits) -> list[tuple[int, ...]]:
     """Every chain the bound's relaxation allows: optimistic connections one after another,
-    first and last within the spread at their most favourable shifts from the nearest depots."""
+    first and last within the spread at their most favourable shifts, out of and back to one
+    depot."""
     spread = limits.duty.max_spread_s
-    assert spread is not None
+    assert spread is not None and limits.homes is not None
+    out, back = limits.homes
     joins = c.optimistic()
-    begin = c.base_start + c.latest - limits.pull_out
-    finish = c.base_end + c.earliest + limits.pull_in
+    latest_start, earliest_end = c.base_start + c.latest, c.base_end + c.earliest
     found = []
 
     def extend(chain: tuple[int, ...]) -> None:
-        if finish[chain[-1]] - begin[chain[0]] <= spread:
+        first, last = chain[0], chain[-1]
+        if any(
+            earliest_end[last] + back[last, d] - latest_start[first] + out[d, first] <= spread
+            for d in range(out.shape[0])
+        ):
             found.append(chain)
         for k in np.nonzero(joins[chain[-1]])[0]:
             if int(k) not in chain:
@@ -250,3 +255,21 @@ def test_bells_move_only_where_a_bus_is_saved() -> None:
     plan = chain_plan(c, limits, run())
     assert plan is not None and plan.buses(4) == 2
     assert plan.moved() == 2 * 60  # 07:00 ends 07:30, +10 min drive: 07:38 goes at 07:40
+
+
+def test_a_bus_returns_to_the_depot_it_left_in_the_bound_too() -> None:
+    """A (7:00) is 5 min from depot D1 and B (14:00-14:30) 5 min from D2, each an hour from the
+    other depot. From the nearest depot at each end one bus fits in 8 hours (6:55-14:35), but
+    a bus comes back where it left: 8 h 35 either way, so two buses, and the bound says so."""
+    data = duty_problem(0, 2, window=0, spread=480)
+    for t, at in zip(data["trips"], ["07:00", "14:00"], strict=True):
+        t.update(kind="exit", time=at, duration_min=30)
+    data["travel"]["minutes"] = [[0, 10], [10, 0]]
+    data["travel"]["depot_out_min"] = [[5, 60], [60, 5]]
+    data["travel"]["depot_in_min"] = [[5, 60], [60, 5]]
+    problem = parse_problem(data)
+    c, limits = group(problem)
+    assert chain_bound(c, limits, run()) == 2
+    stats = solve(problem, SolveParams(time_limit=10)).days["L"].stats
+    assert stats is not None
+    assert (stats.buses, stats.lower_bound) == (2, 2)
