@@ -170,13 +170,18 @@ class WeekPlanner:
         blocks = [block for run in planned for block in _blocks(run)]
         return min(runs, self._rejoin(runs), self._rejoin(blocks), key=self._rank)
 
-    def _rank(self, runs: list[Run]) -> tuple[int, int]:
-        """Fewest buses, then the most trips on the bus id they had on bigger days."""
-        agree = 0
+    def _rank(self, runs: list[Run]) -> tuple[int, int, int]:
+        """Fewest buses, then the most trips on the bus id they had on bigger days, then the
+        least deadhead (each end of a bus at its nearest depot)."""
+        agree = deadhead = 0
         for run in runs:
             seen = Counter(self.label_of[p.trip_id] for p in run if p.trip_id in self.label_of)
             agree += max(seen.values(), default=0)
-        return len(runs), -agree
+            deadhead += sum(p.deadhead_s for p in run)
+            if self.space.pulls is not None:
+                first, last = self.index[run[0].trip_id], self.index[run[-1].trip_id]
+                deadhead += int(self.space.pulls[0][first] + self.space.pulls[1][last])
+        return len(runs), -agree, deadhead
 
     def _stabilized(self, c: Connections, plan: Plan) -> Plan:
         """The group's chains re-chosen by the exact flow: no more buses, then the most
