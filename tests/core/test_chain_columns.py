@@ -224,17 +224,24 @@ def test_no_spread_limit_means_no_chain_bound_or_plan() -> None:
     assert chain_plan(c, limits, run()) is None
 
 
+def thirty_minute_trips(times: list[str], window: int) -> dict[str, Any]:
+    """30-minute exits at `times`, 10 minutes apart by road, 5 minutes from both depots, within
+    +-`window` minutes, a 10-hour spread."""
+    n = len(times)
+    data = duty_problem(0, n, window=window, spread=600)
+    for t, at in zip(data["trips"], times, strict=True):
+        t.update(kind="exit", time=at, duration_min=30)
+    data["travel"]["minutes"] = [[0 if i == j else 10 for j in range(n)] for i in range(n)]
+    data["travel"]["depot_out_min"] = [[5] * n, [5] * n]
+    data["travel"]["depot_in_min"] = [[5, 5]] * n
+    return data
+
+
 def test_given_usual_bus_ids_the_chains_keep_trips_together_at_no_cost_in_buses() -> None:
     """A and B run together in the morning, C and D in the afternoon: two buses either way.
     Usually A shares a bus with D and B with C; the chains keep them so, and without the ids
     they may not."""
-    data = duty_problem(0, 4, window=0, spread=600)
-    for t, at in zip(data["trips"], ["07:00", "07:05", "14:00", "14:05"], strict=True):
-        t.update(kind="exit", time=at, duration_min=30)
-    data["travel"]["minutes"] = [[0 if i == j else 10 for j in range(4)] for i in range(4)]
-    data["travel"]["depot_out_min"] = [[5] * 4, [5] * 4]
-    data["travel"]["depot_in_min"] = [[5, 5]] * 4
-    c, limits = group(parse_problem(data))
+    c, limits = group(parse_problem(thirty_minute_trips(["07:00", "07:05", "14:00", "14:05"], 0)))
     for bus_of in ([1, 2, 2, 1], [1, 2, 1, 2]):
         plan = chain_plan(c, limits, run(), list(bus_of))
         assert plan is not None
@@ -245,13 +252,7 @@ def test_given_usual_bus_ids_the_chains_keep_trips_together_at_no_cost_in_buses(
 def test_bells_move_only_where_a_bus_is_saved() -> None:
     """With +-10 min windows, chains that need no shift move no bell (the grid would give
     many shifted ones); one that needs a shift moves by the least that makes it fit."""
-    data = duty_problem(0, 4, window=10, spread=600)
-    for t, at in zip(data["trips"], ["07:00", "07:05", "07:38", "14:05"], strict=True):
-        t.update(kind="exit", time=at, duration_min=30)
-    data["travel"]["minutes"] = [[0 if i == j else 10 for j in range(4)] for i in range(4)]
-    data["travel"]["depot_out_min"] = [[5] * 4, [5] * 4]
-    data["travel"]["depot_in_min"] = [[5, 5]] * 4
-    c, limits = group(parse_problem(data))
+    c, limits = group(parse_problem(thirty_minute_trips(["07:00", "07:05", "07:38", "14:05"], 10)))
     plan = chain_plan(c, limits, run())
     assert plan is not None and plan.buses(4) == 2
     assert plan.moved() == 2 * 60  # 07:00 ends 07:30, +10 min drive: 07:38 goes at 07:40
