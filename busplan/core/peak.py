@@ -17,8 +17,9 @@ bound does not.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -105,13 +106,14 @@ def peak_bound(
     sits at its official time plus the move (a restriction: the moves it picks are a plan's
     choice, not a bound). Returns None when no solution was found in time.
     """
-    lp = _PeakModel("GLOP", parts, amounts, n_units, max_moves, relax)
+    check = run.reporter.check  # building the model takes seconds at 600+ trips: stay cancellable
+    lp = _PeakModel("GLOP", parts, amounts, n_units, max_moves, relax, check)
     rounded = None
     if relax and run.share(LP_SHARE).lp(lp.solver) == pywraplp.Solver.OPTIMAL:
         bound = int(np.ceil(lp.objective.Value() - 1e-6))
         shifts, peak = lp.rounded_shifts()
         rounded = PeakResult(peak, bound, lp.read(bound).amounts, shifts)
-    mip = _PeakModel("SCIP", parts, amounts, n_units, max_moves, relax)
+    mip = _PeakModel("SCIP", parts, amounts, n_units, max_moves, relax, check)
     status = run.share(1.0 if relax else FLEET_FIRST).mip(mip.solver, PRIMAL_FIRST)
     if status not in (pywraplp.Solver.OPTIMAL, pywraplp.Solver.FEASIBLE):
         return rounded
@@ -147,6 +149,7 @@ class _PeakModel:
         n_units: int,
         max_moves: int | None,
         relax: bool,
+        check: Callable[[], None] = lambda: None,
     ) -> None:
         solver = pywraplp.Solver.CreateSolver(solver_name)
         if solver is None:
@@ -173,7 +176,7 @@ class _PeakModel:
             cap = solver.IntVar(0, len(part.connections), "")
             self.day_caps.setdefault(part.day_set, []).append(cap)
             self.placements.append(
-                _place_trips(solver, part, values, self.pick, cap, relax, self.spans)
+                _place_trips(solver, part, values, self.pick, cap, relax, self.spans, check)
             )
         for caps in self.day_caps.values():
             total = solver.Constraint(0, infinity)
@@ -260,6 +263,7 @@ def _place_trips(
     cap: pywraplp.Variable,
     relax: bool,
     spans: dict[pywraplp.Variable, tuple[int, int]],
+    check: Callable[[], None],
 ) -> list[list[tuple[int, pywraplp.Variable]]]:
     """One binary per trip and own shift (whole minutes) for trips without a movable bell;
     trips with one are placed by their unit's move: at their official time plus the move, or,
@@ -303,7 +307,8 @@ def _place_trips(
             for amount, var in pick[unit].items():
                 cover(var, start + amount + first, end + amount + last)
         trips.append(options)
-    _limit_load(solver, covers, cap)
+    check()
+    _limit_load(solver, covers, cap, check)
     return trips
 
 
@@ -315,20 +320,32 @@ did not end in 120 s, while the running sum, some forty times smaller, reached 6
 a bound of 56."""
 
 
+Item = TypeVar("Item")
+
+
+def _checked(items: Iterable[Item], check: Callable[[], None], every: int) -> Iterator[Item]:
+    """`items`, calling `check` (which raises when the solve is cancelled) every `every`."""
+    for n, item in enumerate(items):
+        if n % every == 0:
+            check()
+        yield item
+
+
 def _limit_load(
     solver: pywraplp.Solver,
     covers: list[tuple[pywraplp.Variable, int, int]],
     cap: pywraplp.Variable,
+    check: Callable[[], None],
 ) -> None:
     """At every minute, the placements covering it sum to at most `cap`."""
     pairs = sum(stop - first for _, first, stop in covers)
     if pairs <= ROWS_LIMIT:
         rows: dict[int, dict[pywraplp.Variable, int]] = {}
-        for var, first, stop in covers:
+        for var, first, stop in _checked(covers, check, 2000):
             for minute in range(first, stop):
                 row = rows.setdefault(minute, {})
                 row[var] = row.get(var, 0) + 1
-        for row in rows.values():
+        for row in _checked(rows.values(), check, 100):
             under = solver.Constraint(-solver.infinity(), 0)
             under.SetCoefficient(cap, -1)
             for var, count in row.items():
