@@ -283,7 +283,7 @@ def chain_plan(
     for column in start or []:
         master.add([node[k, s] for k, s in zip(column.trips, column.shifts, strict=True)])
     master.generate(run.share(0.6))
-    return cover(c, limits, master.columns(), run)
+    return _cover(c, limits, master.columns(), run)
 
 
 def plan_columns(c: Connections, plan: Plan) -> list[Column]:
@@ -294,7 +294,7 @@ def plan_columns(c: Connections, plan: Plan) -> list[Column]:
     ]
 
 
-def cover(c: Connections, limits: DayLimits, columns: list[Column], run: Runner) -> Plan | None:
+def _cover(c: Connections, limits: DayLimits, columns: list[Column], run: Runner) -> Plan | None:
     """The fewest columns covering every trip, then the most joins kept together, then the
     least deadhead (SCIP, node-limited); a trip covered twice stays on the longest of its
     chosen chains. None when no cover was found in time or the result breaks a limit."""
