@@ -63,11 +63,12 @@ class ChainGraph:
     trip: IntArray
     """Group position of each node's trip."""
     shift: IntArray
-    spans: BoolArray
-    """`spans[f, l]`: a bus may start at node f and end at node l within the spread."""
     predecessors: list[IntArray]
     order: IntArray
     """Every join goes forward in this order."""
+    ends: BoolArray
+    """`ends[l, j]`: a bus that starts at the j-th node in `order` may end at node l within
+    the spread."""
     together: BoolArray | None = None
     """`together[a, b]`: the two nodes' trips usually share a bus (on other days)."""
     gain: float = 0.0
@@ -98,7 +99,8 @@ class ChainGraph:
             gains = [np.zeros(len(p)) for p in predecessors]
         else:
             gains = [bonus * together[p, b] for b, p in enumerate(predecessors)]
-        return cls(trip, shift, spans, predecessors, order, together, bonus, gains)
+        ends = np.ascontiguousarray(spans[order].T)
+        return cls(trip, shift, predecessors, order, ends, together, bonus, gains)
 
     def pairs_together(self, nodes: list[int]) -> int:
         """Joins of a chain (nodes) between trips that usually share a bus."""
@@ -109,31 +111,36 @@ class ChainGraph:
     def best_chains(self, prices: NDArray[np.float64]) -> list[tuple[float, list[int]]]:
         """For each first node, the chain (nodes) worth most at `prices` per trip; best first.
 
-        `worth[b, f]` is the most a chain from node f to node b is worth; rows are filled in
-        the graph's order, each the best of its predecessors' rows (contiguous, so this is the
-        fast direction) plus its own price, and chains are traced back only for the best."""
+        `worth[b, j]` is the most a chain from the j-th node in the graph's order to node b is
+        worth; rows are filled in that order, each the best of its predecessors' rows plus its
+        own price. Only a node at or before b in the order can start a chain to b, so row b
+        needs its first `j <= rank[b]` columns (contiguous: the fast direction), and chains
+        are traced back only for the best."""
         n = len(self.trip)
         worth = np.full((n, n), -np.inf)
         node_price = prices[self.trip]
-        for b in self.order:
-            before = self.predecessors[b]
+        for j, b in enumerate(self.order):
+            before, row = self.predecessors[b], worth[b, : j + 1]
             if len(before):
-                worth[b] = (worth[before] + self.bonus[b][:, None]).max(axis=0)
-            worth[b, b] = 0.0  # a chain may start here (nothing before b reaches b)
-            worth[b] += node_price[b]
-        ends = np.where(self.spans.T, worth, -np.inf)
+                if self.gain:
+                    np.max(worth[before, :j] + self.bonus[b][:, None], axis=0, out=row[:j])
+                else:
+                    np.max(worth[before, :j], axis=0, out=row[:j])
+            row[j] = 0.0  # a chain may start here
+            row += node_price[b]
+        ends = np.where(self.ends, worth, -np.inf)
         last = ends.argmax(axis=0)
         value = ends[last, np.arange(n)]
         found = []
-        for first in np.argsort(-value, kind="stable")[:CHAINS_PER_ROUND]:
-            if not np.isfinite(value[first]):
+        for j in np.argsort(-value, kind="stable")[:CHAINS_PER_ROUND]:
+            if not np.isfinite(value[j]):
                 break
-            chain = [int(last[first])]
-            while chain[-1] != first:  # back along the best predecessor, to the first node
+            chain = [int(last[j])]
+            while chain[-1] != self.order[j]:  # back along the best predecessor
                 b = chain[-1]
                 before = self.predecessors[b]
-                chain.append(int(before[(worth[before, first] + self.bonus[b]).argmax()]))
-            found.append((float(value[first]), chain[::-1]))
+                chain.append(int(before[(worth[before, j] + self.bonus[b]).argmax()]))
+            found.append((float(value[j]), chain[::-1]))
         return found
 
 
@@ -193,13 +200,14 @@ class Master:
             return None
         return np.array([max(r.dual_value(), 0.0) for r in self.rows])
 
-    def generate(self, run: Runner) -> float:
-        """Rounds until no chain is worth more than its cost (or time is up). Returns the best
-        Farley bound seen (a bound on buses when no join has a bonus)."""
+    def generate(self, run: Runner, enough: int = 0) -> float:
+        """Rounds until no chain is worth more than its cost, the master needs no more than
+        `enough` buses (a proven bound: no chain can do better), or time is up. Returns the
+        best Farley bound seen (a bound on buses when no join has a bonus)."""
         best = 0.0
         for _ in range(ROUNDS):
             prices = self.prices(run)
-            if prices is None:
+            if prices is None or self.solver.Objective().Value() <= enough + EPSILON:
                 break
             found = self.graph.best_chains(prices)
             top = max(found[0][0] if found else 0.0, float(prices.max(initial=0.0)))  # a trip alone
@@ -253,11 +261,13 @@ def chain_plan(
     run: Runner,
     bus_of: list[int | None] | None = None,
     start: list[Column] | None = None,
+    enough: int = 0,
 ) -> Plan | None:
     """Chains within the spread and driving limits covering every trip once: the fewest, then
     (given each trip's usual bus id, `bus_of`) the most joins of trips that share one, then
-    the least deadhead. `start`: chains to begin with. None when there is no spread limit,
-    the graph is too large, or the search ran out of time."""
+    the least deadhead. `start`: chains to begin with (a good start halves the rounds);
+    `enough`: a proven bound on buses, where generation may stop. None when there is no
+    spread limit, the graph is too large, or the search ran out of time."""
     spread = limits.duty.max_spread_s
     if spread is None:
         return None
@@ -282,15 +292,16 @@ def chain_plan(
     node = {(int(k), int(s)): q for q, (k, s) in enumerate(zip(trip, shift, strict=True))}
     for column in start or []:
         master.add([node[k, s] for k, s in zip(column.trips, column.shifts, strict=True)])
-    master.generate(run.share(0.6))
+    master.generate(run.share(0.6), enough if bus_of is None else 0)
     return _cover(c, limits, master.columns(), run)
 
 
-def plan_columns(c: Connections, plan: Plan) -> list[Column]:
-    """A plan's chains as columns, at the plan's shifts."""
+def plan_columns(c: Connections, limits: DayLimits, plan: Plan) -> list[Column]:
+    """A plan's chains as columns, at the plan's shifts, cut where they break the limits."""
     return [
-        Column(tuple(chain), tuple(int(plan.shifts[k]) for k in chain))
+        Column(tuple(piece), tuple(int(plan.shifts[k]) for k in piece))
         for chain in chains(len(c), list(plan.arcs))
+        for piece in _runnable(c, limits, chain, plan.shifts)
     ]
 
 

@@ -27,7 +27,7 @@ import numpy as np
 
 from busplan.core.augment import augment
 from busplan.core.bounds import fleet_lower_bound
-from busplan.core.chain_columns import chain_plan
+from busplan.core.chain_columns import chain_plan, plan_columns
 from busplan.core.chain_model import ChainModel, Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.duty_model import DayLimits, DutyChainModel, keeps_limits
@@ -120,7 +120,14 @@ class Group:
 
     def reduce_fleet(self, run: Runner) -> None:
         if self.limits is not None and not (self.fleet_proven and self.keeps_limits(self.plan)):
-            self.chained = chain_plan(self.connections, self.limits, run.share(CHAIN_SHARE))
+            start = plan_columns(self.connections, self.limits, self.plan)
+            self.chained = chain_plan(
+                self.connections,
+                self.limits,
+                run.share(CHAIN_SHARE),
+                start=start,
+                enough=self.lower_bound,
+            )
             if self.chained is not None and self.chained.buses(self.size) <= self.lower_bound:
                 self.plan, self.fleet_proven, self._model = self.chained, True, None
                 return

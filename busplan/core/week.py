@@ -225,7 +225,7 @@ class WeekPlanner:
         for k, label in enumerate(bus_of):
             if label is not None:
                 members.setdefault(label, []).append(k)
-        start = plan_columns(c, group.chained)
+        start = plan_columns(c, group.limits, group.chained)
         for chain in members.values():
             at = np.zeros(len(c), np.int64)
             at[chain] = [self.shift_of[ids[k]] for k in chain]
