@@ -166,8 +166,9 @@ class WeekPlanner:
             return runs
         # Duty cuts cost buses: join the pieces again, and also the day's blocks (runs cut at
         # every long wait), which lets a late block find an early enough morning and, on a
-        # smaller day, the block it ran after on bigger days.
-        blocks = [block for run in planned for block in _blocks(run)]
+        # smaller day, the block it ran after on bigger days. A block may break a limit itself
+        # (no 30-minute break in a long afternoon of deadheads), so it is cut too.
+        blocks = [piece for run in planned for block in _blocks(run) for piece in self._cut(block)]
         return min(runs, self._rejoin(runs), self._rejoin(blocks), key=self._rank)
 
     def _rank(self, runs: list[Run]) -> tuple[int, int, int]:

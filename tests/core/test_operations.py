@@ -125,6 +125,16 @@ def test_drive_limit_binds() -> None:
     assert all(b.drive_s <= 80 * 60 for b in solution.days["L"].buses)
 
 
+def test_a_morning_without_a_break_is_cut_into_buses_that_keep_it() -> None:
+    """Four trips 10 minutes apart and a 30-minute break due after 120 minutes of work: no
+    wait is long enough for the break, so the morning is two buses, and every trip runs."""
+    trips = [op_trip(t, at) for t, at in zip("ABCD", ["08:00", "08:40", "09:20", "10:00"])]
+    _, solution = solved(ops_problem(trips, duty={"break_after_min": 120, "break_min": 30}))
+    plan = solution.days["L"]
+    assert plan.unassigned == ()
+    assert plan.stats and plan.stats.buses == 2
+
+
 def test_fleet_too_small_leaves_the_fewest_trips_with_the_rule_and_what_is_missing() -> None:
     """Three overlapping OP1 trips and two OP1 vehicles: one trip is unassigned, named."""
     trips = [op_trip("A", "08:00"), op_trip("B", "08:05"), op_trip("C", "08:10")]
