@@ -128,9 +128,6 @@ class Group:
                 start=start,
                 enough=self.lower_bound,
             )
-            if self.chained is not None and self.chained.buses(self.size) <= self.lower_bound:
-                self.plan, self.fleet_proven, self._model = self.chained, True, None
-                return
         if self.duty_search:
             self._reduce_fleet_within_limits(run)
             return

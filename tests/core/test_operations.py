@@ -128,7 +128,8 @@ def test_drive_limit_binds() -> None:
 def test_a_morning_without_a_break_is_cut_into_buses_that_keep_it() -> None:
     """Four trips 10 minutes apart and a 30-minute break due after 120 minutes of work: no
     wait is long enough for the break, so the morning is two buses, and every trip runs."""
-    trips = [op_trip(t, at) for t, at in zip("ABCD", ["08:00", "08:40", "09:20", "10:00"])]
+    times = {"A": "08:00", "B": "08:40", "C": "09:20", "D": "10:00"}
+    trips = [op_trip(t, at) for t, at in times.items()]
     _, solution = solved(ops_problem(trips, duty={"break_after_min": 120, "break_min": 30}))
     plan = solution.days["L"]
     assert plan.unassigned == ()
