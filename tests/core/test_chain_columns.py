@@ -16,10 +16,11 @@ from ortools.linear_solver import pywraplp
 
 from busplan.core import SolveParams, solve
 from busplan.core.bounds import fleet_lower_bound
-from busplan.core.chain_columns import chain_bound, chain_plan
+from busplan.core.chain_columns import chain_bound, chain_plan, plan_columns
+from busplan.core.chain_model import Plan
 from busplan.core.connections import Connections
 from busplan.core.duty_model import DayLimits, keeps_limits
-from busplan.core.flow import chains
+from busplan.core.flow import chains, min_cost_cover
 from busplan.core.model import Problem
 from busplan.core.progress import Reporter
 from busplan.core.rules import seat_interval
@@ -181,6 +182,27 @@ def test_bound_and_plan_against_exhaustive_search_at_official_times(seed: int) -
         range(len(c))
     )
     assert keeps_limits(c, plan.arcs, plan.shifts, limits)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_start_that_breaks_the_spread_is_cut_and_the_plan_from_it_is_still_optimal(
+    seed: int,
+) -> None:
+    """The flow at official times ignores the spread: as columns it is cut into pieces that
+    keep it, each trip once, and the plan from that start, stopping at the bound, is optimal."""
+    problem = parse_problem(duty_problem(seed, 7, window=0))
+    c, limits = group(problem)
+    zero = np.zeros(len(c), np.int64)
+    free = Plan(tuple(min_cost_cover(c.feasible(zero), c.cost)), zero)
+    start = plan_columns(c, limits, free)
+    assert sorted(k for column in start for k in column.trips) == list(range(len(c)))
+    for column in start:
+        assert keeps_limits(c, tuple(pairwise(column.trips)), zero, limits)
+    bound = chain_bound(c, limits, run())
+    assert bound is not None
+    plan = chain_plan(c, limits, run(), start=start, enough=bound)
+    assert plan is not None and keeps_limits(c, plan.arcs, plan.shifts, limits)
+    assert plan.buses(len(c)) == fewest_buses_at_official_times(problem)
 
 
 @pytest.mark.parametrize("seed", range(4))
