@@ -123,7 +123,7 @@ def write(rows: list[dict[str, object]], target: Path) -> None:
         "",
         f"Days with every trip planned: median gap {statistics.median(gaps)} bus, largest "
         f"{max(gaps)}; median stability "
-        f"{statistics.median(r['stability'] for r in rows)}; every plan feasible: "
+        f"{round(statistics.median(r['stability'] for r in rows), 4)}; every plan feasible: "
         f"{all(r['feasible'] for r in rows)}.",
     ]
     if any(r.get("carried") for r in rows):

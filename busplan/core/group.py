@@ -50,7 +50,7 @@ bound on 9 of 10 parts of a rural 1000-trip day, in 0.1-2.9 s each); the searche
 on even where it reached the bound, as on metro days their cut plans have as few buses, less
 deadhead and a steadier week (skipping them there was measured: the same buses, 3.7 % more
 deadhead, stability 0.941-0.963 against 0.950-0.974; skipping only the duty search of small
-groups: 230-trip weeks in 15-46 s instead of 15-58 s of their 60, metro 1000-trip weeks 4.6 %
+groups: 230-trip weeks in 15-46 s instead of 17-58 s of their 60, metro 1000-trip weeks 4.6 %
 more deadhead)."""
 FLEET_EFFORT_PER_TRIP = 0.12
 """Deterministic seconds of fleet search per trip of a large group (about 30 neighbourhoods
