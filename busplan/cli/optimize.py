@@ -145,6 +145,9 @@ def summary(solution: Solution, w: Words | None = None) -> str:
         for rule, count in sorted(rules.items()):
             why = w(f"unassigned.rule.{rule}")
             lines.append(" " * (widths[0] + 1) + w("cli.unassigned", count=count, why=why))
+        if s.unassigned_bound is not None:
+            proven = w("cli.unassigned_bound", bound=s.unassigned_bound)
+            lines.append(" " * (widths[0] + 1) + proven)
     if solution.stability is not None:
         lines.append(w("cli.stability", value=w.number(round(solution.stability, 3))))
     lines += [w("cli.missing", what=m) for m in solution.extra.get("missing", [])]

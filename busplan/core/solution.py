@@ -89,6 +89,8 @@ class DayStats:
     """Buses per fleet entry, in the fleet's order."""
     deadhead_bound_s: int | None = None
     """A proven lower bound on the deadhead (pulls included) of any plan with these buses."""
+    unassigned_bound: int | None = None
+    """Where trips are unassigned: a proven lower bound on how many any plan leaves out."""
 
     @property
     def deadhead_gap_s(self) -> int | None:

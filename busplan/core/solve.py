@@ -29,6 +29,7 @@ from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
 from busplan.core.space import TripSpace, home_pulls
 from busplan.core.stats import day_stats, stability
 from busplan.core.travel import TravelTimes, default_travel, depot_travel
+from busplan.core.unassigned_bound import unassigned_lower_bound
 from busplan.core.week import WeekPlanner, operational, timed_runs
 
 MIN_SOLVE_SECONDS = 1.0
@@ -195,7 +196,7 @@ def _solve(
         raise AssertionError(f"internal error, infeasible plan: {violations[:3]}")
 
     reporter.phase("calculating_stats", "statistics")
-    solution = _with_stats(problem, solution, day_sets)
+    solution = _with_stats(problem, solution, day_sets, alone)
     reporter.phase(
         "completed",
         "optimization completed",
@@ -363,10 +364,18 @@ def _deadhead_bound(problem: Problem, ds: DaySet, plan: DayPlan) -> int:
     return total
 
 
-def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) -> Solution:
+def _with_stats(
+    problem: Problem,
+    solution: Solution,
+    day_sets: list[DaySet],
+    alone: dict[int, list[Refusal]],
+) -> Solution:
     days = {}
     for ds in day_sets:
         bounds: dict[tuple[tuple[str, ...], ...], int] = {}  # days with the same buses share it
+        short = None
+        if any(solution.days[d].unassigned for d in ds.days):
+            short = unassigned_lower_bound(problem, ds.trips, ds.parts, alone)
         for d in ds.days:
             plan = solution.days[d]
             buses = tuple(sorted(tuple(p.trip_id for p in bus.trips) for bus in plan.buses))
@@ -380,6 +389,7 @@ def _with_stats(problem: Problem, solution: Solution, day_sets: list[DaySet]) ->
                 unassigned=len(plan.unassigned),
                 fleet=[f.id for f in problem.fleet],
                 deadhead_bound=bounds[buses],
+                unassigned_bound=short if plan.unassigned else None,
             )
             days[d] = DayPlan(plan.day, plan.buses, plan.unassigned, stats, plan.same_as)
     ordered = {d: days[d] for d in DAYS if d in days}

@@ -18,6 +18,7 @@ def day_stats(
     unassigned: int = 0,
     fleet: Sequence[str] = (),
     deadhead_bound: int | None = None,
+    unassigned_bound: int | None = None,
 ) -> DayStats:
     """`fleet`: the fleet entry ids, in order, to count buses per entry."""
     planned = [p for bus in buses for p in bus.trips]
@@ -42,6 +43,7 @@ def day_stats(
         unassigned=unassigned,
         fleet_used=tuple((f, used[f]) for f in fleet),
         deadhead_bound_s=deadhead_bound,
+        unassigned_bound=unassigned_bound,
     )
 
 

@@ -107,6 +107,9 @@ def stats_to_dict(s: DayStats) -> dict[str, Any]:
         "shifted_trips": s.shifted_trips,
         **({"pull_min": seconds_to_minutes(s.pull_s)} if s.pull_s else {}),
         **({"unassigned": s.unassigned} if s.unassigned else {}),
+        **(
+            {"unassigned_lower_bound": s.unassigned_bound} if s.unassigned_bound is not None else {}
+        ),
         **({"fleet_used": dict(s.fleet_used)} if s.fleet_used else {}),
         "trips_per_bus": {
             "min": s.trips_per_bus_min,
@@ -208,6 +211,7 @@ def _stats(raw: Any, buses: tuple[Bus, ...], unassigned: int) -> DayStats | None
     seconds = raw.get("seconds", 0.0)
     fleet = list(raw["fleet_used"]) if isinstance(raw.get("fleet_used"), dict) else []
     bound: Any = raw.get("deadhead_lower_bound_min")
+    short: Any = raw.get("unassigned_lower_bound")
     return day_stats(
         buses,
         trips,
@@ -216,6 +220,7 @@ def _stats(raw: Any, buses: tuple[Bus, ...], unassigned: int) -> DayStats | None
         unassigned=unassigned,
         fleet=fleet,
         deadhead_bound=minutes_to_seconds(bound) if _is_number(bound) else None,
+        unassigned_bound=int(short) if _is_number(short) and unassigned else None,
     )
 
 
