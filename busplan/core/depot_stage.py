@@ -7,13 +7,17 @@ a bus id keeps one vehicle all week, so today's buses keep today's vehicles: as 
 vehicle as today has, each chain then going to the bus id of that vehicle it shares most trips
 with. In a stable week the new plan may have no more connections between trips that other days
 run on different bus ids, nor trips away from the vehicle of their usual bus id, than the
-current one; and a result that still lowers the week's stability is dropped.
+current one; and a result that still lowers the week's stability is dropped, unless it runs
+trips that no vehicle was left for: those (the trips of bus ids the week's vehicle choice left
+without a vehicle) may join today's buses, and with one set of days take new buses of the
+vehicles still free.
 """
 
 from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -45,6 +49,12 @@ class DepotStage:
             for n in sorted(homes)
             if week.labels[n].key == key and self.day in week.labels[n].runs
         ]
+        self.stranded = [
+            n
+            for n, label in enumerate(week.labels)
+            if n not in homes and label.key == key and self.day in label.runs
+        ]
+        """Bus ids of this key running today that got no vehicle."""
         self.options = week._entries()
         self.free = len(week.days) == 1
 
@@ -54,7 +64,8 @@ class DepotStage:
         if not self.ids or not week.problem.depots:
             return self.homes
         runs = [week.labels[n].runs[self.day] for n in self.ids]
-        trips = [p for run in runs for p in run]
+        left = [p for n in self.stranded for p in week.labels[n].runs[self.day]]
+        trips = [p for run in runs for p in run] + left
         if week.deadline - time.monotonic() < BUILD_S_PER_TRIP * len(trips):
             return self.homes  # no time left even to build the model
         position = {p.trip_id: a for a, p in enumerate(trips)}
@@ -62,7 +73,7 @@ class DepotStage:
         choices = self._choices()
         option_of = {self.options[o][:3]: o for o in range(len(self.options))}
         run_home = [choices.index(option_of[self.homes[n]]) for n in self.ids]
-        day = self._day_trips(trips, index, choices)
+        day = self._day_trips(trips, index, choices, len(left))
         chains = [[position[p.trip_id] for p in run] for run in runs]
         before = self._stability()
         found = rechain(
@@ -74,13 +85,16 @@ class DepotStage:
             EFFORT + EFFORT_PER_TRIP * len(trips),
             week.deadline,
             self._stability_costs(trips, index, choices, day),
+            len(self.stranded) if self.free else 0,
         )
         if found is None:
             return self.homes
-        saved = {n: dict(week.labels[n].runs) for n in self.ids}
+        saved = {n: dict(week.labels[n].runs) for n in self.ids + self.stranded}
         homes = dict(self.homes)
         self._place(found, choices)
-        if not self.free and self._stability() < before:
+        ran = {p.trip_id for run, _ in found for p in run}
+        runs_left = ran.intersection(p.trip_id for p in left)
+        if not self.free and not runs_left and self._stability() < before:
             for n, kept in saved.items():
                 week.labels[n].runs = kept
             self.homes = homes
@@ -118,8 +132,9 @@ class DepotStage:
         return Homes([self.options[o][1] for o in choices], limits, room)
 
     def _day_trips(
-        self, trips: list[PlannedTrip], index: list[int], choices: list[int]
+        self, trips: list[PlannedTrip], index: list[int], choices: list[int], left: int
     ) -> DayTrips:
+        """`left`: the last trips are the stranded ones, which the new plan may run."""
         week, problem, space = self.week, self.week.problem, self.week.space
         where = [space.position[k] for k in index]
         drive = np.asarray(space.matrix[np.ix_(where, where)], np.int64)
@@ -146,7 +161,11 @@ class DepotStage:
             if depot is not None:
                 out[h] = week.depots.out_s[depot, index]
                 back[:, h] = week.depots.in_s[index, depot]
-        return DayTrips(trips, drive, may_follow, allowed, out, back)
+        optional = None
+        if left:
+            optional = np.zeros(len(trips), np.bool_)
+            optional[len(trips) - left :] = True
+        return DayTrips(trips, drive, may_follow, allowed, out, back, optional)
 
     def _valid(self, run: Run, option: int) -> bool:
         """One vehicle size fits the whole chain and it keeps the duty limits from the depot."""
@@ -188,21 +207,37 @@ class DepotStage:
         return Stability(arc, home)
 
     def _place(self, found: list[tuple[Run, int]], choices: list[int]) -> None:
-        """Give each chain a bus id (and, with one set of days, its id the chain's home)."""
+        """Give each chain a bus id (and, with one set of days, its id the chain's home; a
+        chain beyond today's buses takes a stranded id). Stranded ids keep today only the
+        trips no chain runs."""
         week = self.week
-        weight = [[self._shared(week.labels[n], run) for n in self.ids] for run, _ in found]
+        ids = self.ids + (self.stranded if self.free else [])
+        weight = [[self._shared(week.labels[n], run) for n in ids] for run, _ in found]
         fits = [
-            [self.free or self.homes[n] == self.options[choices[h]][:3] for n in self.ids]
+            [self.free or self.homes[n] == self.options[choices[h]][:3] for n in ids]
             for _, h in found
         ]
         owner = _assign(weight, fits)
-        for n in self.ids:
+        ran = {p.trip_id for run, _ in found for p in run}
+        rest = {
+            n: tuple(p for p in week.labels[n].runs[self.day] if p.trip_id not in ran)
+            for n in self.stranded
+        }
+        for n in ids:
             for d in self.days:
                 week.labels[n].runs.pop(d, None)
-        for (run, h), r in zip(found, owner, strict=True):
-            n = self.ids[r]
+        for n, kept in rest.items():
             for d in self.days:
-                week.labels[n].runs[d] = run
+                week.labels[n].runs.pop(d, None)
+                if kept:
+                    week.labels[n].runs[d] = kept
+        for (run, h), r in zip(found, owner, strict=True):
+            n = ids[r]
+            label = week.labels[n]
+            if rest.get(n):  # its trips no chain runs stay without a vehicle
+                week.labels.append(replace(label, runs=dict(label.runs)))
+            for d in self.days:
+                label.runs[d] = run
             self.homes[n] = self.options[choices[h]][:3]
 
     def _shared(self, label: Label, run: Run) -> int:

@@ -19,7 +19,11 @@ and pull-in of that home:
   per depot;
 - minimize pull-out + deadhead + pull-in; in a stable week, with no more connections between
   trips the other days run on different buses, nor trips away from their bus's vehicle, than
-  the current plan has.
+  the current plan has;
+- trips that no vehicle was left for (*optional* ones) may join the buses: each one run is
+  worth more than any deadhead, so the most of them are run first. Chains chosen before the
+  vehicles may leave two buses needing the one large vehicle where another chaining needs it
+  once.
 
 Rules that no linear constraint states (duty limits, one vehicle size fitting a whole chain)
 are checked on each solution's chains: a chain that breaks one is forbidden by a clause and the
@@ -48,6 +52,10 @@ REDUCED_COST_S = 120
 """Connections whose reduced cost in the relaxation is at most this are kept for the search."""
 ROUNDS = 6
 """Times the model is solved again after forbidding chains that break a rule it cannot state."""
+OPTIONAL_ROUNDS = 20
+"""The same with trips to place: chains that take them in tend to break the driving limit one
+after another (on a 6-trip case, 2 trips were left out after 6 rounds where 20 left 1, the
+fewest possible), and a trip left out costs more than a few more small solves."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class DayTrips:
     """pull_out[h, a]: seconds from home h's depot to the start of trip a (0 without depots)."""
     pull_in: IntArray
     """pull_in[a, h]: seconds from the end of trip a back to home h's depot."""
+    optional: BoolArray | None = None
+    """Trips no bus of the current plan runs, which the new one may run (None: none)."""
 
 
 @dataclass(frozen=True)
@@ -103,27 +113,31 @@ def rechain(
     effort: float,
     deadline: float,
     stability: Stability | None = None,
+    extra_chains: int = 0,
 ) -> list[tuple[Run, int]] | None:
     """Today's buses (trip positions in `day`, per run) re-chained with their homes: chains
-    with the home of each, or None when nothing better than the current plan was found."""
+    with the home of each, or None when nothing better than the current plan was found
+    (more optional trips run, then less deadhead). With optional trips, up to `extra_chains`
+    more buses than today's may run them, within the homes' limits."""
     incumbent = [(list(r), h) for r, h in zip(runs, run_home, strict=True)]
+    extra = extra_chains if day.optional is not None else 0
     keys = [
         (a, b, h)
         for a, b in candidates(day, runs)
         for h in np.nonzero(day.allowed[a] & day.allowed[b])[0].tolist()
     ]
-    keys = lp_support(day, homes, keys, incumbent, stability)
-    model = _Model(day, homes, keys, incumbent, stability)
-    best_cost = model.flow.cost_of(incumbent)
+    keys = lp_support(day, homes, keys, incumbent, stability, extra)
+    model = _Model(day, homes, keys, incumbent, stability, extra)
+    best_key = model.flow.key_of(incumbent)
     best: Plan | None = None
     hint = incumbent
-    for _ in range(ROUNDS):
+    for _ in range(ROUNDS if day.optional is None else OPTIONAL_ROUNDS):
         found = model.solve(hint, effort, deadline)
         if found is None:
             break
         broken = [(chain, h) for chain, h in found if not valid(_run(day, chain), h)]
         if not broken:
-            if model.flow.cost_of(found) < best_cost:
+            if model.flow.key_of(found) < best_key:
                 best = found
             break
         for chain, h in broken:
@@ -174,8 +188,10 @@ class _Flow:
         stability: Stability | None,
         new: Callable[[], Any],
         add: Callable[[Any], Any],
+        extra: int = 0,
     ) -> None:
         n = len(day.trips)
+        optional = np.zeros(n, np.bool_) if day.optional is None else day.optional
         self.day, self.homes = day, homes
         self.use = {key: new() for key in keys}
         ends = [(int(a), int(h)) for a, h in zip(*np.nonzero(day.allowed), strict=True)]
@@ -192,12 +208,18 @@ class _Flow:
         for a, h in ends:
             homes_of[a].append(h)
         runs_on: dict[tuple[int, int], list[Any]] = {}
+        ridden = []
         for a in range(n):
-            add(sum(v for h in homes_of[a] for v in (self.first[a, h], *into[a, h])) == 1)
+            runs = sum(v for h in homes_of[a] for v in (self.first[a, h], *into[a, h]))
+            if optional[a]:
+                add(runs <= 1)
+                ridden.append(runs)
+            else:
+                add(runs == 1)
             for h in homes_of[a]:
                 runs_on[a, h] = [self.first[a, h], *into[a, h]]
                 add(sum(runs_on[a, h]) == self.last[a, h] + sum(onward[a, h]))
-        add(sum(self.first.values()) <= len(incumbent))
+        add(sum(self.first.values()) <= len(incumbent) + extra)
         for h, limit in enumerate(homes.limit):
             if limit is not None:
                 add(sum(v for (_, k), v in self.first.items() if k == h) <= limit)
@@ -208,25 +230,38 @@ class _Flow:
         self.return_cost = {end: self._pull(end, out=False) for end in ends}
         self.arc_penalty: dict[Key, int] = {}
         self.home_penalty: dict[tuple[int, int], int] = {}
-        if stability is not None:
-            self.arc_penalty = {k: int(stability.arc[k[0], k[1]]) for k in self.use}
+        if stability is not None:  # a trip that had no bus costs none to join one
+            self.arc_penalty = {
+                k: 0 if optional[k[0]] or optional[k[1]] else int(stability.arc[k[0], k[1]])
+                for k in self.use
+            }
             self.home_penalty = {end: int(stability.home[end]) for end in ends}
             add(
                 sum(c * self.use[key] for key, c in self.arc_penalty.items() if c)
                 + sum(c * v for end, c in self.home_penalty.items() if c for v in runs_on[end])
                 <= self.penalty_of(incumbent)
             )
-        self.objective = (
+        self.optional = optional
+        self.deadhead = (
             sum(c * self.use[key] for key, c in self.arc_cost.items() if c)
             + sum(c * self.first[end] for end, c in self.leave_cost.items() if c)
             + sum(c * self.last[end] for end, c in self.return_cost.items() if c)
         )
+        # what running one more optional trip is worth: more than any plan's deadhead
+        self.worth = 1 + sum(self.arc_cost.values(), 0)
+        self.worth += sum(self.leave_cost.values(), 0) + sum(self.return_cost.values(), 0)
+        self.objective = self.deadhead - self.worth * sum(ridden) if ridden else self.deadhead
 
     def _pull(self, end: tuple[int, int], out: bool) -> int:
         a, h = end
         if self.homes.depot[h] is None:
             return 0
         return int(self.day.pull_out[h, a] if out else self.day.pull_in[a, h])
+
+    def key_of(self, plan: Sequence[tuple[Sequence[int], int]]) -> tuple[int, int]:
+        """Optional trips left out, then deadhead: lower is better."""
+        ridden = sum(int(self.optional[a]) for chain, _ in plan for a in chain)
+        return int(self.optional.sum()) - ridden, self.cost_of(plan)
 
     def cost_of(self, plan: Sequence[tuple[Sequence[int], int]]) -> int:
         """The deadhead of a plan given as chains with their homes, pulls included."""
@@ -246,13 +281,18 @@ class _Flow:
 
 
 def lp_support(
-    day: DayTrips, homes: Homes, keys: Sequence[Key], incumbent: Plan, stability: Stability | None
+    day: DayTrips,
+    homes: Homes,
+    keys: Sequence[Key],
+    incumbent: Plan,
+    stability: Stability | None,
+    extra: int = 0,
 ) -> list[Key]:
     """The connections (with homes) that an optimal solution of the linear relaxation uses,
     plus the current plan's: for vehicle scheduling a small set that holds good plans, on
     which CP-SAT then searches far faster than on every candidate."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    flow = _Flow(day, homes, keys, incumbent, stability, lambda: lp.NumVar(0, 1, ""), lp.Add)
+    flow = _Flow(day, homes, keys, incumbent, stability, lambda: lp.NumVar(0, 1, ""), lp.Add, extra)
     lp.Minimize(flow.objective)
     current = {(a, b, h) for chain, h in incumbent for a, b in pairwise(chain)}
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
@@ -275,9 +315,12 @@ class _Model:
         keys: Sequence[Key],
         incumbent: Plan,
         stability: Stability | None,
+        extra: int = 0,
     ) -> None:
         m = self.model = cp_model.CpModel()
-        self.flow = _Flow(day, homes, keys, incumbent, stability, lambda: m.new_bool_var(""), m.add)
+        self.flow = _Flow(
+            day, homes, keys, incumbent, stability, lambda: m.new_bool_var(""), m.add, extra
+        )
         m.minimize(self.flow.objective)
 
     def solve(self, hint: Plan, effort: float, deadline: float) -> Plan | None:
