@@ -112,6 +112,13 @@ def test_version2_bus_detail_week_and_depots(
     expect(page.get_by_test_id("figure-unassigned")).to_contain_text(
         "no vehicle left in the fleet that day"
     )
+    day, _ = first_day_of(result, bus_id)
+    shown = result["days"][day]
+    assert shown["unassigned"], "the fleet is one vehicle short on every day"
+    bound = shown["stats"]["unassigned_lower_bound"]  # proven: no plan leaves fewer out
+    expect(page.get_by_test_id("figure-unassigned")).to_contain_text(
+        f"any plan leaves at least {bound} without a bus"
+    )
     expect(page.get_by_test_id("missing").locator("li")).to_have_count(
         len(result["extra"]["missing"])
     )

@@ -251,8 +251,12 @@ function fleetFigures(plan, fleet, week = {}) {
           )
           .join("; ")
       : t("figure.unassigned_none");
+    const proven =
+      typeof stats.unassigned_lower_bound === "number"
+        ? "; " + t("figure.unassigned_bound", { bound: formatNumber(stats.unassigned_lower_bound) })
+        : "";
     out.push(
-      card(t("figure.unassigned"), formatNumber(left.length), detail, "figure-unassigned"),
+      card(t("figure.unassigned"), formatNumber(left.length), detail + proven, "figure-unassigned"),
     );
   }
   return out;
