@@ -126,8 +126,9 @@ def rechain(
         for a, b in candidates(day, runs)
         for h in np.nonzero(day.allowed[a] & day.allowed[b])[0].tolist()
     ]
-    keys = lp_support(day, homes, keys, incumbent, stability, extra)
-    model = _Model(day, homes, keys, incumbent, stability, extra)
+    setting = _Setting(day, homes, incumbent, stability, extra)
+    keys = lp_support(setting, keys)
+    model = _Model(setting, keys)
     best_key = model.flow.key_of(incumbent)
     best: Plan | None = None
     hint = incumbent
@@ -174,6 +175,18 @@ Key = tuple[int, int, int]
 """A connection a -> b run by a bus of home h: (a, b, h)."""
 
 
+@dataclass(frozen=True)
+class _Setting:
+    """What the flows of one re-chaining share: the day, its homes, the current plan, the
+    stable week's costs, and how many buses beyond today's may run optional trips."""
+
+    day: DayTrips
+    homes: Homes
+    incumbent: Plan
+    stability: Stability | None
+    extra: int
+
+
 class _Flow:
     """A multi-commodity flow, one commodity per home: a bus of home h runs its chain along
     connections of commodity h from a start to an end of that commodity. Built alike for CP-SAT
@@ -181,15 +194,13 @@ class _Flow:
 
     def __init__(
         self,
-        day: DayTrips,
-        homes: Homes,
+        setting: _Setting,
         keys: Sequence[Key],
-        incumbent: Plan,
-        stability: Stability | None,
         new: Callable[[], Any],
         add: Callable[[Any], Any],
-        extra: int = 0,
     ) -> None:
+        day, homes = setting.day, setting.homes
+        incumbent, stability = setting.incumbent, setting.stability
         n = len(day.trips)
         optional = np.zeros(n, np.bool_) if day.optional is None else day.optional
         self.day, self.homes = day, homes
@@ -219,7 +230,7 @@ class _Flow:
             for h in homes_of[a]:
                 runs_on[a, h] = [self.first[a, h], *into[a, h]]
                 add(sum(runs_on[a, h]) == self.last[a, h] + sum(onward[a, h]))
-        add(sum(self.first.values()) <= len(incumbent) + extra)
+        add(sum(self.first.values()) <= len(incumbent) + setting.extra)
         for h, limit in enumerate(homes.limit):
             if limit is not None:
                 add(sum(v for (_, k), v in self.first.items() if k == h) <= limit)
@@ -280,21 +291,14 @@ class _Flow:
         return total
 
 
-def lp_support(
-    day: DayTrips,
-    homes: Homes,
-    keys: Sequence[Key],
-    incumbent: Plan,
-    stability: Stability | None,
-    extra: int = 0,
-) -> list[Key]:
+def lp_support(setting: _Setting, keys: Sequence[Key]) -> list[Key]:
     """The connections (with homes) that an optimal solution of the linear relaxation uses,
     plus the current plan's: for vehicle scheduling a small set that holds good plans, on
     which CP-SAT then searches far faster than on every candidate."""
     lp = pywraplp.Solver.CreateSolver("GLOP")
-    flow = _Flow(day, homes, keys, incumbent, stability, lambda: lp.NumVar(0, 1, ""), lp.Add, extra)
+    flow = _Flow(setting, keys, lambda: lp.NumVar(0, 1, ""), lp.Add)
     lp.Minimize(flow.objective)
-    current = {(a, b, h) for chain, h in incumbent for a, b in pairwise(chain)}
+    current = {(a, b, h) for chain, h in setting.incumbent for a, b in pairwise(chain)}
     if lp.Solve() != pywraplp.Solver.OPTIMAL:
         return list(keys)
     near = {
@@ -308,19 +312,9 @@ def lp_support(
 class _Model:
     """The flow as a CP-SAT model, hinted with a plan and solved within an effort."""
 
-    def __init__(
-        self,
-        day: DayTrips,
-        homes: Homes,
-        keys: Sequence[Key],
-        incumbent: Plan,
-        stability: Stability | None,
-        extra: int = 0,
-    ) -> None:
+    def __init__(self, setting: _Setting, keys: Sequence[Key]) -> None:
         m = self.model = cp_model.CpModel()
-        self.flow = _Flow(
-            day, homes, keys, incumbent, stability, lambda: m.new_bool_var(""), m.add, extra
-        )
+        self.flow = _Flow(setting, keys, lambda: m.new_bool_var(""), m.add)
         m.minimize(self.flow.objective)
 
     def solve(self, hint: Plan, effort: float, deadline: float) -> Plan | None:
