@@ -114,6 +114,7 @@ def plan_to_dict(solution: Solution, part: Part) -> dict[str, Any]:
         "trips": stats.trips,
         "lower_bound": stats.lower_bound,
         "deadhead_bound": stats.deadhead_bound_s,
+        "unassigned_bound": stats.unassigned_bound,
         "seconds": stats.seconds,
         "extra": solution.extra,
     }
@@ -128,6 +129,7 @@ class PartPlan:
     deadhead_bound: int | None
     seconds: float
     extra: dict[str, Any]
+    unassigned_bound: int | None = None
 
     @classmethod
     def of(cls, raw: dict[str, Any]) -> PartPlan:
@@ -136,7 +138,7 @@ class PartPlan:
             for run in raw["buses"]
         )
         unassigned = tuple(Unassigned(str(t), str(r), str(u)) for t, r, u in raw["unassigned"])
-        bound = raw["deadhead_bound"]
+        bound, short = raw["deadhead_bound"], raw.get("unassigned_bound")
         return cls(
             runs,
             unassigned,
@@ -145,6 +147,7 @@ class PartPlan:
             None if bound is None else int(bound),
             float(raw["seconds"]),
             dict(raw.get("extra") or {}),
+            None if short is None else int(short),
         )
 
 
@@ -172,6 +175,7 @@ def gather(problem: Problem, parts: list[Part], plans: list[PartPlan], seconds: 
             sum(p.seconds for p in found),
             unassigned=len(unassigned),
             deadhead_bound=None if None in bounds else sum(b or 0 for b in bounds),
+            unassigned_bound=sum(p.unassigned_bound or 0 for p in found) if unassigned else None,
         )
         for day in ds:
             days[day] = DayPlan(day, buses, unassigned, stats, ds[0] if day != ds[0] else None)

@@ -55,6 +55,26 @@ def test_gathered_parts_are_the_plan_of_one_process() -> None:
     assert _without_seconds(solution_to_dict(gathered)) == _without_seconds(solution_to_dict(whole))
 
 
+def test_a_trip_no_vehicle_fits_is_left_out_by_the_gathered_plan_as_by_one_process() -> None:
+    """The part that holds it reports it unassigned, with the proven bound, as one process."""
+    week = make_week(20, seed=3)
+    week["trips"][0]["seats"] = 60  # more than any vehicle it may take (at most 25 seats)
+    problem = parse_problem(week)
+    params = SolveParams(time_limit=8.0, seed=4)
+    whole = solve(problem, params)
+    parts = plan_parts(problem, None, params.time_limit)
+    plans = []
+    for part in parts:
+        own = SolveParams(time_limit=part.time_limit, seed=4, days=part.days)
+        solution = solve(part_problem(problem, part), own)
+        plans.append(PartPlan.of(json.loads(json.dumps(plan_to_dict(solution, part)))))
+    gathered = gather(problem, parts, plans, 1.0)
+    left = gathered.days["L"]
+    assert [u.trip_id for u in left.unassigned] == [week["trips"][0]["id"]]
+    assert left.stats is not None and left.stats.unassigned_bound == 1
+    assert _without_seconds(solution_to_dict(gathered)) == _without_seconds(solution_to_dict(whole))
+
+
 def test_requested_days_only() -> None:
     problem = parse_problem(WEEK)
     parts = plan_parts(problem, ("Mc", "V"), 10.0)
