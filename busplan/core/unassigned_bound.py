@@ -10,7 +10,8 @@ most as many of them are planned as that many chains can cover. That most is a m
 (a unit of reward per trip covered, one unit of flow per bus), exact for chains in a graph that
 contains every real plan, hence an upper bound on the trips planned and a lower bound on those
 left out. The families tried are each operator's entries of every range of seat sizes (every
-trip's own choice is one of them) and the whole fleet; the bound is the largest they give.
+trip's own choice is one of them) and the whole fleet (without a fleet: each operator's depots
+with those of no operator, and all depots); the bound is the largest they give.
 
 Spread and driving limits enter only through the pairs they forbid, and breaks not at all: the
 bound is a relaxation, tight when vehicles, not the driver's day, are what runs short.
@@ -77,6 +78,7 @@ def _families(problem: Problem) -> Iterable[Family]:
         return
     owners = {d.operator for d in problem.depots}
     chosen = {frozenset(d.id for d in problem.depots if d.operator in (op, "")) for op in owners}
+    chosen.add(frozenset(limit))
     for ids in sorted(chosen, key=sorted):
         caps = [limit[d] for d in ids]
         if ids and all(c is not None for c in caps):

@@ -415,6 +415,19 @@ def test_bound_and_plan_against_exhaustive_search_with_depots_fleet_and_duty(see
     assert plan.stats.buses == best
 
 
+def test_the_bound_on_unassigned_trips_counts_depot_places_without_a_fleet() -> None:
+    """No fleet, and room for two buses at OP1's depot: of three overlapping OP1 trips one is
+    left out, and that is proven the fewest."""
+    data = ops_problem([op_trip("A", "08:00"), op_trip("B", "08:05"), op_trip("C", "08:10")])
+    del data["fleet"]
+    data["depots"][0]["max_buses"] = 2
+    _, solution = solved(data)
+    plan = solution.days["L"]
+    assert plan.stats is not None
+    assert len(plan.unassigned) == plan.stats.unassigned_bound == 1
+    assert plan.unassigned[0].rule == "depot_capacity"
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_short_fleets_leave_the_fewest_trips_out_above_the_proven_bound(seed: int) -> None:
     """One vehicle of each size: the plan leaves out exactly as few trips as exhaustive search
