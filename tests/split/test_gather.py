@@ -7,7 +7,9 @@ import json
 import pytest
 
 from busplan.core import SolveParams, solve
+from busplan.core.model import Problem
 from busplan.core.progress import PHASES
+from busplan.core.solution import Solution
 from busplan.io.problem_json import parse_problem
 from busplan.io.solution_json import solution_to_dict
 from busplan.jobs.split import PartPlan, gather, part_problem, plan_parts, plan_to_dict
@@ -27,6 +29,19 @@ def _without_seconds(doc: dict[str, object]) -> str:
     return json.dumps(out, sort_keys=True)
 
 
+def _solved_whole_and_in_parts(problem: Problem, time_limit: float) -> tuple[Solution, Solution]:
+    """The problem solved in one process, and its parts solved apart (each plan through the
+    JSON a worker sends) and gathered."""
+    whole = solve(problem, SolveParams(time_limit=time_limit, seed=4))
+    parts = plan_parts(problem, None, time_limit)
+    plans = []
+    for part in parts:
+        own = SolveParams(time_limit=part.time_limit, seed=4, days=part.days)
+        solution = solve(part_problem(problem, part), own)
+        plans.append(PartPlan.of(json.loads(json.dumps(plan_to_dict(solution, part)))))
+    return whole, gather(problem, parts, plans, 1.0)
+
+
 def test_parts_are_day_sets_and_vehicle_groups() -> None:
     problem = parse_problem(WEEK)
     parts = plan_parts(problem, None, 30.0)
@@ -41,15 +56,7 @@ def test_parts_are_day_sets_and_vehicle_groups() -> None:
 
 def test_gathered_parts_are_the_plan_of_one_process() -> None:
     problem = parse_problem(WEEK)
-    params = SolveParams(time_limit=60.0, seed=4)
-    whole = solve(problem, params)
-    parts = plan_parts(problem, None, params.time_limit)
-    plans = []
-    for part in parts:
-        own = SolveParams(time_limit=part.time_limit, seed=4, days=part.days)
-        solution = solve(part_problem(problem, part), own)
-        plans.append(PartPlan.of(json.loads(json.dumps(plan_to_dict(solution, part)))))
-    gathered = gather(problem, parts, plans, 1.0)
+    whole, gathered = _solved_whole_and_in_parts(problem, 60.0)
     assert list(gathered.days) == list(whole.days)
     assert gathered.days["M"].same_as == "L"
     assert _without_seconds(solution_to_dict(gathered)) == _without_seconds(solution_to_dict(whole))
@@ -60,15 +67,7 @@ def test_a_trip_no_vehicle_fits_is_left_out_by_the_gathered_plan_as_by_one_proce
     week = make_week(20, seed=3)
     week["trips"][0]["seats"] = 60  # more than any vehicle it may take (at most 25 seats)
     problem = parse_problem(week)
-    params = SolveParams(time_limit=8.0, seed=4)
-    whole = solve(problem, params)
-    parts = plan_parts(problem, None, params.time_limit)
-    plans = []
-    for part in parts:
-        own = SolveParams(time_limit=part.time_limit, seed=4, days=part.days)
-        solution = solve(part_problem(problem, part), own)
-        plans.append(PartPlan.of(json.loads(json.dumps(plan_to_dict(solution, part)))))
-    gathered = gather(problem, parts, plans, 1.0)
+    whole, gathered = _solved_whole_and_in_parts(problem, 8.0)
     left = gathered.days["L"]
     assert [u.trip_id for u in left.unassigned] == [week["trips"][0]["id"]]
     assert left.stats is not None and left.stats.unassigned_bound == 1
