@@ -13,8 +13,10 @@ left out. The families tried are each operator's entries of every range of seat 
 trip's own choice is one of them) and the whole fleet (without a fleet: each operator's depots
 with those of no operator, and all depots); the bound is the largest they give.
 
-Spread and driving limits enter only through the pairs they forbid, and breaks not at all: the
-bound is a relaxation, tight when vehicles, not the driver's day, are what runs short.
+These families see the driver's day only in the pairs it forbids: tight when vehicles, not the
+driver's day, are what runs short. Where a plan leaves out more than they prove, the day is also
+bounded by whole chains within the spread under every count at once (`fleet_chains`), and the
+larger bound stands. Driving time and breaks enter neither: both are relaxations.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from busplan.core.connections import Connections, IntArray
+from busplan.core.duty_model import DayLimits
+from busplan.core.fleet_chains import chain_shortfall
 from busplan.core.model import Problem, Trip
 from busplan.core.rules import Refusal, depots_for, entries_for
 
@@ -36,10 +40,15 @@ def unassigned_lower_bound(
     problem: Problem,
     trips: Sequence[int],
     parts: Sequence[Connections],
+    limits: Sequence[DayLimits | None],
     alone: Mapping[int, Sequence[Refusal]],
+    seconds: float,
+    left_out: int | None = None,
 ) -> int:
     """No plan of the day's `trips` (problem indices) leaves fewer of them unassigned; `parts`
-    are the day's groups no bus can mix, holding every trip a bus can run."""
+    are the day's groups no bus can mix, holding every trip a bus can run, and `limits` their
+    duty limits. The whole-chain bound (`fleet_chains`) may take `seconds`, and is not tried
+    once the families prove `left_out` (a plan's count)."""
     refused = sum(1 for k in trips if alone[k])
     uses = {k: _resources(problem, problem.trips[k]) for k in trips if not alone[k]}
     short = 0
@@ -47,6 +56,9 @@ def unassigned_lower_bound(
         riders = {k for k, own in uses.items() if own <= resources}
         if len(riders) > buses:
             short = max(short, len(riders) - _most_covered(parts, riders, buses))
+    if left_out is None or refused + short < left_out:
+        enough = None if left_out is None else left_out - refused
+        short = max(short, chain_shortfall(problem, parts, limits, uses, seconds, enough))
     return refused + short
 
 
