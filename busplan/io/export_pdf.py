@@ -218,6 +218,11 @@ def _summary(
         [w("pdf.fig_bound"), bound],
         [w("pdf.fig_trips"), str(day.trips)],
         [w("pdf.fig_unassigned"), str(len(day.unassigned))],
+        *(
+            [[w("pdf.fig_unassigned_bound"), str(day.unassigned_bound)]]
+            if day.unassigned_bound is not None
+            else []
+        ),
         [w("pdf.fig_deadhead"), w.minutes(day.deadhead_s)],
         *(
             [[w("pdf.fig_deadhead_bound"), w.minutes(day.deadhead_bound_s)]]

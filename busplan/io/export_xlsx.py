@@ -92,8 +92,18 @@ def export_xlsx(
     assert summary is not None
     summary.title = w("xlsx.summary")
     with_depots = any(b.depot for d in days for b in d.buses)
-    columns = SUMMARY_COLUMNS + (["pull"] if with_depots else [])
-    rows = [_summary_row(d, w) + ([json_minutes(d.pull_s)] if with_depots else []) for d in days]
+    with_short = any(d.unassigned_bound is not None for d in days)
+    columns = (
+        SUMMARY_COLUMNS
+        + (["pull"] if with_depots else [])
+        + (["unassigned_bound"] if with_short else [])
+    )
+    rows = [
+        _summary_row(d, w)
+        + ([json_minutes(d.pull_s)] if with_depots else [])
+        + ([d.unassigned_bound] if with_short else [])
+        for d in days
+    ]
     _table(summary, columns, rows, w)
     if solution.stability is not None:
         summary.append([])

@@ -131,6 +131,8 @@ class DayTimetable:
     same_as: str | None
     deadhead_bound_s: int | None = None
     """Proven minimum of empty driving (depot drives included) for the day's fleet."""
+    unassigned_bound: int | None = None
+    """Proven minimum of trips any plan of the day leaves unassigned, when some are."""
 
     @property
     def name(self) -> str:
@@ -198,7 +200,8 @@ def _day(
     unassigned = tuple((_trip(u.trip_id, trips, plan.day), u) for u in plan.unassigned)
     bound = plan.stats.lower_bound if plan.stats else bounds.get(plan.day)
     deadhead_bound = plan.stats.deadhead_bound_s if plan.stats else None
-    return DayTimetable(plan.day, buses, unassigned, bound, plan.same_as, deadhead_bound)
+    short = plan.stats.unassigned_bound if plan.stats else None
+    return DayTimetable(plan.day, buses, unassigned, bound, plan.same_as, deadhead_bound, short)
 
 
 def _rows(

@@ -138,3 +138,22 @@ def test_pdf_planners_table_has_vehicle_pulls_spread_and_drive(
             ]
         )
         assert row in text, row
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_exports_state_the_fewest_trips_any_plan_leaves_out(
+    planned: tuple[Problem, Solution], lang: str
+) -> None:
+    """The example's fleet is one vehicle short every day: the workbook's summary and the
+    PDF's figures give, beside the trips left without a bus, the proven fewest."""
+    problem, solution = planned
+    w = words(lang)
+    bounds = {d: p.stats.unassigned_bound for d, p in solution.days.items() if p.stats}
+    assert all(b is not None and b >= 1 for b in bounds.values())
+    book = openpyxl.load_workbook(io.BytesIO(export_xlsx(problem, solution, lang=lang)))
+    summary = list(book[w("xlsx.summary")].iter_rows(values_only=True))
+    column = summary[0].index(w("xlsx.col_unassigned_bound"))
+    assert {r[0]: r[column] for r in summary[1:] if r[0] in bounds} == bounds
+    text = pdf_text(export_pdf(problem, solution, lang=lang))
+    for bound in set(bounds.values()):
+        assert f"{w('pdf.fig_unassigned_bound')} {bound}" in text
