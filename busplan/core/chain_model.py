@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.flow import Arc
 from busplan.core.peak import stretch
-from busplan.core.search import Runner
+from busplan.core.search import Runner, SolvedModel
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,7 @@ class ChainModel:
         """The last search's proven bound on its objective."""
         self.effort = 0.0
         """Deterministic seconds the last search used."""
+        self._solved: SolvedModel
 
     def _add_peak(self, n: int) -> None:
         """The peak relaxation as a redundant constraint: the stretched trips running at any
@@ -126,14 +127,17 @@ class ChainModel:
         self.model.minimize(self.total_moved)
         return self._solve(start, run)
 
-    def _solve(self, start: Plan, run: Runner) -> Plan | None:
-        self.model.clear_hints()  # type: ignore[no-untyped-call]
+    def _solve(self, start: Plan, run: Runner, keep_hints: bool = False) -> Plan | None:
+        """Search from `start` (and, with `keep_hints`, the hints a subclass added)."""
+        if not keep_hints:
+            self.model.clear_hints()  # type: ignore[no-untyped-call]
         chosen = set(start.arcs)
         for a, arc in enumerate(zip(self.tails, self.heads, strict=True)):
             self.model.add_hint(self.used[a], (int(arc[0]), int(arc[1])) in chosen)
         for k, var in enumerate(self.shift):
             self.model.add_hint(var, int(start.shifts[k]))
         solver = run(self.model)
+        self._solved = solver
         self.effort = solver.solver.response_proto.deterministic_time
         if solver.status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None  # stopped before its first solution: its bound means nothing yet
@@ -143,5 +147,9 @@ class ChainModel:
             for a, (i, j) in enumerate(zip(self.tails, self.heads, strict=True))
             if solver.boolean_value(self.used[a])
         )
-        shifts = np.array([solver.value(v) for v in self.shift], np.int64)
+        shifts = np.array(self._values(self.shift), np.int64)
         return Plan(arcs, shifts)
+
+    def _values(self, variables: list[cp_model.IntVar]) -> list[int]:
+        """The variables' values in the last search's best solution."""
+        return [self._solved.value(v) for v in variables]

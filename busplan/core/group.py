@@ -141,7 +141,9 @@ class Group:
                 augment(self.connections, self.plan, self.lower_bound, run)
             ]
         else:
-            found_plans = [self.model().maximize_connections(self.plan, run), self.repaired]
+            model = self.model()
+            found_plans = [model.maximize_connections(self.plan, run), self.repaired]
+            self._raise_bound(model)
         for found in found_plans:
             if found is not None and len(found.arcs) > len(self.plan.arcs):
                 self.plan = found
@@ -159,14 +161,20 @@ class Group:
         )
         model = self.model()
         result = model.maximize_connections(self.plan, run)
-        if self.complete and model.bound < self.size:
-            self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
+        self._raise_bound(model)
         found = (result, self.plan, self.repaired, self.chained)
         kept = [p for p in found if p and self.keeps_limits(p)]
         if kept:
             self.plan = max(kept, key=lambda p: len(p.arcs))
             self._model = None
         self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
+
+    def _raise_bound(self, model: ChainModel) -> None:
+        """Where the search saw every possible connection, its proven bound on connections is
+        a bound on the group's buses (with wide windows the optimistic matching says little,
+        and this is what proves a plan optimal)."""
+        if self.complete and model.bound < self.size:
+            self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
 
     def keeps_limits(self, plan: Plan) -> bool:
         if self.limits is None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from busplan.core.bounds import deadhead_lower_bound, fleet_lower_bound
 from busplan.core.chain_columns import chain_bound
+from busplan.core.chain_model import Plan
 from busplan.core.connections import Connections
 from busplan.core.duty_model import DayLimits
 from busplan.core.feasibility import check
@@ -24,8 +25,9 @@ from busplan.core.model import DAYS, Problem
 from busplan.core.peak import PeakPart, peak_bound, wide_windows
 from busplan.core.progress import ProgressCallback, Reporter
 from busplan.core.rules import Refusal, alone_errors, seat_interval
-from busplan.core.search import SearchLimits, runner
+from busplan.core.search import Runner, SearchLimits, runner
 from busplan.core.seats import vehicle_classes
+from busplan.core.sized_model import SizedChainModel, class_sizes, classes_of
 from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
 from busplan.core.space import TripSpace, home_pulls
 from busplan.core.stats import day_stats, stability
@@ -115,6 +117,14 @@ FINISH_SHARE = 0.5
 week's timetables, the final check and the statistics (an exact flow per part for the deadhead
 bound) take after them, and writing the plan: measured at 10,000 trips, 8.5 s after first plans
 of 29 s, and 2 s to write. Without it a solve ran 5 % past its time limit."""
+SIZED_SHARE = 0.8
+"""Of the time left after the fleet stage, the share the whole-part search with vehicle sizes
+may use where a part was split into classes (the classes usually prove their own optimum
+early, leaving the rest of the fleet stage's time)."""
+SIZED_EFFORT_PER_TRIP = 0.2
+"""Deterministic seconds of that search per trip of the part."""
+SIZED_MAX_TRIPS = 400
+"""Largest part searched with every possible connection and a size per trip."""
 STAGE_WORDS = {"fleet": "saving buses", "deadhead": "cutting deadhead", "moves": "restoring bells"}
 
 
@@ -178,6 +188,8 @@ def _solve(
     for (ds, group), before in zip(groups, bounds, strict=True):
         if group.whole:  # the duty limits may have raised a part's proven bound
             ds.lower_bound += group.lower_bound - before
+    _size_stage(space, day_sets, deadline, params, reporter)
+    groups = [(ds, g) for ds in day_sets for g in ds.groups]
     reporter.phase("local_search", "reducing deadhead and moved bells")
     _run_stage(groups, "deadhead", deadline, DEADHEAD_SHARE, params, reporter)
     _run_stage(groups, "moves", deadline, 1.0 - RESERVE_SHARE, params, reporter)
@@ -306,6 +318,91 @@ def _peak_stage(
             if trips[0] in members:
                 shifts = np.array([shift_of[k] for k in trips], np.int64) if shift_of else None
                 group.offer(shifts, ds.part_bounds[n] if group.whole else None)
+
+
+def _size_stage(
+    space: TripSpace,
+    day_sets: list[DaySet],
+    deadline: float,
+    params: SolveParams,
+    reporter: Reporter,
+) -> None:
+    """Parts split into vehicle classes whose plan is above their bound: sizes and connections
+    chosen together over the whole part (`sized_model`), which may save the buses the split
+    cost and proves a bound that sees the sizes. The part is then regrouped by the sizes
+    chosen, each class starting from the model's shifts."""
+    todo = []
+    for ds in day_sets:
+        for n, part in enumerate(ds.parts):
+            members = set(part.trips)
+            mine = [g for g in ds.groups if g.connections.trips[0] in members]
+            buses = sum(g.plan.buses(g.size) for g in mine)
+            small = len(part) <= SIZED_MAX_TRIPS and ds.part_limits[n] is None
+            if small and len(mine) > 1 and buses > ds.part_bounds[n]:
+                todo.append((ds, n, mine))
+    if not todo:
+        return
+    stage_end = time.monotonic() + max(deadline - time.monotonic(), 0.0) * SIZED_SHARE
+    total = sum(len(ds.parts[n]) for ds, n, _ in todo)
+    done = 0
+    for ds, n, mine in todo:
+        part = ds.parts[n]
+        t0 = time.monotonic()
+        seconds = max(stage_end - t0, 0.0) * len(part) / max(total - done, 1)
+        run = runner(
+            SearchLimits(t0 + seconds, SIZED_EFFORT_PER_TRIP * len(part), params.seed, 1),
+            reporter,
+            f"vehicle sizes for {', '.join(ds.days)} ({len(part)} trips)",
+            (done / total, (done + len(part)) / total),
+        )
+        done += len(part)
+        found = _sized_plan(space, part, mine, params, reporter, run)
+        ds.seconds += time.monotonic() - t0
+        if found is None:
+            continue
+        bound, regrouped = found
+        if bound > ds.part_bounds[n]:
+            ds.lower_bound += bound - ds.part_bounds[n]
+            ds.part_bounds[n] = bound
+        if regrouped:
+            at = ds.groups.index(mine[0])
+            kept = [g for g in ds.groups if all(g is not m for m in mine)]
+            ds.groups = kept[:at] + regrouped + kept[at:]
+
+
+def _sized_plan(
+    space: TripSpace,
+    part: Connections,
+    mine: list[Group],
+    params: SolveParams,
+    reporter: Reporter,
+    run: Runner,
+) -> tuple[int, list[Group]] | None:
+    """The part's proven bound with sizes, and its new groups when the model saved a bus
+    (empty otherwise); None when the search found no plan in time."""
+    intervals = [space.intervals[k] for k in part.trips]
+    position = {k: p for p, k in enumerate(part.trips)}
+    arcs: list[tuple[int, int]] = []
+    shifts = np.zeros(len(part), np.int64)
+    classes = []
+    for g in mine:
+        at = [position[k] for k in g.connections.trips]
+        classes.append(at)
+        arcs += [(at[i], at[j]) for i, j in g.plan.arcs]
+        shifts[at] = g.plan.shifts
+    model = SizedChainModel(part, intervals, reporter.check, wide_windows(part))
+    found = model.fewest_buses(Plan(tuple(arcs), shifts), class_sizes(intervals, classes), run)
+    if found is None:
+        return None
+    plan, sizes = found
+    if len(plan.arcs) <= len(arcs):
+        return model.buses_bound(), []
+    regrouped = []
+    for cls in classes_of(sizes):
+        group = start_group(part.subset(cls), params.neighbours, reporter.check, whole=False)
+        group.offer(plan.shifts[cls])
+        regrouped.append(group)
+    return model.buses_bound(), regrouped
 
 
 def _run_stage(

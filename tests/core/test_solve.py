@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import itertools
+import random
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from busplan.core import PHASES, Cancelled, SolveParams, check, solve
+from busplan.core import PHASES, Cancelled, Problem, SolveParams, check, solve
 from busplan.io.problem_json import load_problem, parse_problem
 from busplan.io.solution_json import solution_to_dict
 from tests.conftest import random_problem, trip
-from tests.core.brute_force import best_buses_and_deadhead
+from tests.core.brute_force import best_buses_and_deadhead, connections
 
 FAST = SolveParams(time_limit=10, workers=1)
 
@@ -192,3 +195,119 @@ def test_shifts_save_a_bus_and_stay_in_window() -> None:
     assert plan.stats is not None and plan.stats.buses == 1
     assert plan.stats.abs_shift_s == 3 * 60
     assert all(-300 <= p.shift_s <= 300 for b in plan.buses for p in b.trips)
+
+
+def test_the_search_proves_what_the_matching_bound_cannot() -> None:
+    """B can follow A only if it moves later and precede C only if it moves earlier: the
+    optimistic matching allows both (one bus), the search proves two."""
+    data = {
+        "version": 1,
+        "trips": [
+            trip("A", "exit", "08:00", 30),
+            trip("B", "exit", "08:22", 30),
+            trip("C", "exit", "08:44", 30),
+        ],
+        "settings": {"exit_shift_min": [-5, 5], "buffer_min": 0},
+        "travel": {"minutes": [[0] * 3 for _ in range(3)]},
+    }
+    plan = solve(parse_problem(data), FAST).days["L"]
+    assert plan.stats is not None
+    assert (plan.stats.buses, plan.stats.lower_bound) == (2, 2)
+
+
+def sized(trip_id: str, time: str, low: int, high: int) -> dict[str, Any]:
+    return trip(trip_id, "exit", time, 30, seats=low, vehicle_seats=[low, high])
+
+
+def test_seat_ranges_that_share_no_size_are_planned_as_one_part() -> None:
+    """Ranges 10-20, 15-30 and 25-40 chain into one part with no common size. Split by
+    classes (sizes 20 and 40) it needs three buses, as 15-30 at 09:00 goes with size 20 and
+    meets 10-20 at 09:00; with sizes chosen with the connections it needs two, which is
+    proven."""
+    data = {
+        "version": 1,
+        "trips": [
+            sized("A", "08:00", 10, 20),
+            sized("C", "08:00", 25, 40),
+            sized("B", "09:00", 15, 30),
+            sized("D", "09:00", 10, 20),
+            sized("E", "10:00", 25, 40),
+        ],
+    }
+    problem = parse_problem(data)
+    solution = solve(problem, FAST)
+    assert check(problem, solution) == []
+    plan = solution.days["L"]
+    assert plan.stats is not None
+    assert (plan.stats.buses, plan.stats.lower_bound) == (2, 2)
+    assert sorted(tuple(p.trip_id for p in b.trips) for b in plan.buses) == [
+        ("A", "D"),
+        ("C", "B", "E"),
+    ]
+
+
+def test_a_chain_no_one_size_fits_is_two_buses_and_that_is_proven() -> None:
+    """10-20 at 08:00, 15-30 at 09:00, 25-40 at 10:00 follow one another two by two, but
+    no size fits all three: the matching bound says one bus, the sizes prove two."""
+    data = {
+        "version": 1,
+        "trips": [
+            sized("A", "08:00", 10, 20),
+            sized("B", "09:00", 15, 30),
+            sized("C", "10:00", 25, 40),
+        ],
+    }
+    plan = solve(parse_problem(data), FAST).days["L"]
+    assert plan.stats is not None
+    assert (plan.stats.buses, plan.stats.lower_bound) == (2, 2)
+
+
+def fewest_buses_with_sizes(problem: Problem) -> int:
+    """Exhaustive at official times: every partition of the trips into buses whose trips
+    follow one another and share one vehicle size."""
+    c = connections(problem)
+    follows = c.feasible(np.zeros(len(c), np.int64))
+    ranges = [t.seat_interval() for t in problem.trips]
+    n, best = len(c), len(c)
+    for labels in itertools.product(range(n), repeat=n):
+        if any(labels[k] > max(labels[:k], default=-1) + 1 for k in range(n)):
+            continue  # one labelling per partition
+        buses = max(labels) + 1
+        if buses >= best:
+            continue
+        ok = True
+        for b in range(buses):
+            bus = sorted((k for k in range(n) if labels[k] == b), key=lambda k: c.base_start[k])
+            shared = max(ranges[k][0] for k in bus) <= min(ranges[k][1] for k in bus)
+            ok = shared and all(follows[i, j] for i, j in itertools.pairwise(bus))
+            if not ok:
+                break
+        if ok:
+            best = buses
+    return best
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fewest_buses_with_seat_ranges_that_chain_against_exhaustive_search(seed: int) -> None:
+    """Random 7-trip days at official times whose seat ranges chain without a common size:
+    the plan has the fewest buses exhaustive search finds, and it is proven."""
+    rng = random.Random(seed)
+    ranges = [(10, 20), (15, 30), (25, 40), (35, 55)]
+    data = {
+        "version": 1,
+        "trips": [
+            sized(
+                f"T{k}",
+                f"{8 + rng.randrange(4):02d}:{rng.choice([0, 30]):02d}",
+                *rng.choice(ranges),
+            )
+            for k in range(7)
+        ],
+        "settings": {"entry_shift_min": [0, 0], "exit_shift_min": [0, 0], "buffer_min": 0},
+    }
+    problem = parse_problem(data)
+    plan = solve(problem, FAST).days["L"]
+    assert plan.stats is not None
+    best = fewest_buses_with_sizes(problem)
+    assert plan.stats.buses == best
+    assert plan.stats.lower_bound == best
