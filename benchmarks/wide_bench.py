@@ -31,7 +31,8 @@ from busplan.core import Solution, SolveParams, solve  # noqa: E402
 from busplan.io.problem_json import parse_problem  # noqa: E402
 from busplan.io.solution_json import write_solution  # noqa: E402
 
-BENCH = HERE.parent.parent / "shared" / "bench"
+BENCH = HERE.parents[1] / "shared" / "bench"
+"""The shared generator and checker, by default beside the project (`--bench-dir`)."""
 RESULTS = HERE / "results-wide.md"
 
 
@@ -46,11 +47,11 @@ def monday(problem: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def checked(problem_path: Path, solution: Solution, folder: Path, name: str) -> str:
+def checked(bench: Path, problem_path: Path, solution: Solution, folder: Path, name: str) -> str:
     path = folder / f"{name}.json"
     write_solution(solution, path)
     done = subprocess.run(
-        [sys.executable, str(BENCH / "check.py"), str(problem_path), str(path)],
+        [sys.executable, str(bench / "check.py"), str(problem_path), str(path)],
         capture_output=True,
         text=True,
     )
@@ -58,13 +59,13 @@ def checked(problem_path: Path, solution: Solution, folder: Path, name: str) -> 
 
 
 def run(
-    seed: int, window: int, seats: bool, uniform: bool, seconds: float, folder: Path
+    bench: Path, seed: int, window: int, seats: bool, uniform: bool, seconds: float, folder: Path
 ) -> dict[str, Any]:
     raw = json.loads(
         subprocess.run(
             [
                 sys.executable,
-                str(BENCH / "gen.py"),
+                str(bench / "gen.py"),
                 "--trips",
                 "230",
                 "--seed",
@@ -92,7 +93,7 @@ def run(
             "arc model": len(plan.buses),
             "arc bound": max(ref_bound, 0),
             "arc s": round(ref_s, 1),
-            "arc check": checked(problem_path, Solution({"L": plan}), folder, f"{name}-arc"),
+            "arc check": checked(bench, problem_path, Solution({"L": plan}), folder, f"{name}-arc"),
         }
     except RuntimeError:  # no plan within the time
         ref = {"arc model": "none", "arc bound": "-", "arc s": seconds, "arc check": "-"}
@@ -102,7 +103,7 @@ def run(
         "busplan": stats.buses,
         "busplan bound": stats.lower_bound,
         "busplan s": round(ours_s, 1),
-        "busplan check": checked(problem_path, ours, folder, f"{name}-busplan"),
+        "busplan check": checked(bench, problem_path, ours, folder, f"{name}-busplan"),
         **ref,
     }
 
@@ -114,6 +115,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--windows", default="15,30")
+    parser.add_argument("--bench-dir", type=Path, default=BENCH)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +123,9 @@ def main() -> None:
             for window in map(int, args.windows.split(",")):
                 for seats in (True, False):
                     for uniform in (False, True):
-                        row = run(seed, window, seats, uniform, args.time_limit, Path(tmp))
+                        row = run(
+                            args.bench_dir, seed, window, seats, uniform, args.time_limit, Path(tmp)
+                        )
                         print(json.dumps(row), flush=True)
                         rows.append(row)
     write(rows, args)
