@@ -25,10 +25,7 @@ import json
 import os
 import platform
 import resource
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -40,7 +37,7 @@ import httpx
 import websockets
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.service.harness import make_problem
+from tests.service.harness import Server, make_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results.md"
@@ -54,38 +51,15 @@ def raise_open_files(needed: int) -> int:
     return wanted
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_server(folder: Path, clients: int, burst: int) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
+def server(folder: Path, clients: int, burst: int) -> Server:
+    """Two worker processes on SQLite, with room for every watcher and the whole burst."""
     env = {
-        **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'jobs.db'}",
         "WORKER_PROCESSES": "2",
-        "SOLVER_THREADS": "1",
         "WS_MAX_CLIENTS_PER_JOB": str(clients),
         "MAX_QUEUED_JOBS_PER_TENANT": str(burst * 2),
     }
-    with (folder / "server.log").open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "busplan", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
+    return Server(env, folder / "server.log")
 
 
 def rss_bytes(pid: int) -> int:
@@ -225,15 +199,15 @@ limit raised to {files}).
 async def main_async(args: argparse.Namespace) -> str:
     files = raise_open_files(args.clients * 2 + 1024)
     with tempfile.TemporaryDirectory(prefix="busplan-load-") as name:
-        process, url = start_server(Path(name), args.clients, args.burst)
+        running = server(Path(name), args.clients, args.burst).start()
+        assert running.process is not None
         try:
-            sub = await burst(url, args.burst)
+            sub = await burst(running.url, args.burst)
             print(sub, flush=True)
-            ws = await watchers(url, process.pid, args.clients)
+            ws = await watchers(running.url, running.process.pid, args.clients)
             print(ws, flush=True)
         finally:
-            process.send_signal(signal.SIGTERM)
-            process.wait(30)
+            running.stop()
     return report(sub, ws, files)
 
 

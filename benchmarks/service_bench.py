@@ -21,9 +21,7 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,32 +36,11 @@ import websockets
 from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.service.harness import free_port, make_problem
+from tests.service.harness import Server, make_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results-service.md"
 POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
-
-def start_server(database_url: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "SOLVER_THREADS": "1"}
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "busplan", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise RuntimeError("server did not start")
 
 
 async def submissions(url: str, jobs: int, concurrency: int) -> dict[str, float]:
@@ -163,14 +140,13 @@ def run(kind: str, args: argparse.Namespace, folder: Path) -> dict[str, Any]:
         url = f"sqlite:///{folder / 'bench.db'}"
     else:
         url, dropped = postgres_database()
-    process, base = start_server(url, folder / f"{kind}.log")
+    server = Server({"DATABASE_URL": url}, folder / f"{kind}.log").start()
     try:
-        submit = asyncio.run(submissions(base, args.jobs, args.concurrency))
+        submit = asyncio.run(submissions(server.url, args.jobs, args.concurrency))
         time.sleep(1.0)
-        fan = asyncio.run(fan_out(base, args.clients, args.trips, args.time_limit))
+        fan = asyncio.run(fan_out(server.url, args.clients, args.trips, args.time_limit))
     finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
+        server.stop()
         if dropped:
             drop_postgres(dropped)
     return {"database": kind, **{f"submit_{k}": v for k, v in submit.items()}, **fan}
