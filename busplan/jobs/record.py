@@ -55,47 +55,8 @@ class JobParams:
 
 
 @dataclass(frozen=True, slots=True)
-class JobRecord:
-    id: str
-    state: JobState
-    tenant: str
-    name: str
-    trips: int
-    problem: dict[str, Any]
-    params: JobParams
-    task_id: str | None
-    attempts: int
-    phase: str | None
-    progress: float
-    message: str
-    last_seq: int
-    result: dict[str, Any] | None
-    error_code: str | None
-    error: str | None
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    updated_at: datetime
-    derived_from: str | None = None
-    """The job this one is a bell scenario of."""
-    bell_moves: list[dict[str, Any]] | None = None
-    """The bell moves that made this job's problem from its parent's."""
-
-    @property
-    def finished(self) -> bool:
-        return self.state in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
-
-
-def record_of(job: Job) -> JobRecord:
-    """The one conversion from a store row (its parameters included)."""
-    values = {f.name: getattr(job, f.name) for f in fields(JobRecord)}
-    return JobRecord(**values | {"state": JobState(job.state), "params": JobParams.of(job.params)})
-
-
-@dataclass(frozen=True, slots=True)
-class JobListing:
-    """A job as lists and status answers show it: a record without its problem and result
-    documents (megabytes each for a region's week), with the result's figures instead."""
+class JobHeader:
+    """What every view of a job carries: its state, parameters and progress."""
 
     id: str
     state: JobState
@@ -118,14 +79,42 @@ class JobListing:
     derived_from: str | None
     """The job this one is a bell scenario of."""
     bell_moves: list[dict[str, Any]] | None
-    """The bells moved from the parent's problem."""
+    """The bell moves that made this job's problem from its parent's."""
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (JobState.COMPLETED, JobState.FAILED, JobState.CANCELLED)
+
+
+@dataclass(frozen=True, slots=True)
+class JobRecord(JobHeader):
+    """A whole job, with its problem and result documents."""
+
+    problem: dict[str, Any]
+    result: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobListing(JobHeader):
+    """A job as lists and status answers show it: without its problem and result documents
+    (megabytes each for a region's week), with the result's figures instead."""
+
     summary: dict[str, Any] | None
     """A completed job's week statistics (`result.stats`) and `lower_bound`, the largest of
     its days' lower bounds on buses; None before the job has a result."""
 
 
+def _header(job: Job, names: list[str]) -> dict[str, Any]:
+    values = {name: getattr(job, name) for name in names}
+    return values | {"state": JobState(job.state), "params": JobParams.of(job.params)}
+
+
+def record_of(job: Job) -> JobRecord:
+    """The one conversion from a store row (its parameters included)."""
+    return JobRecord(**_header(job, [f.name for f in fields(JobRecord)]))
+
+
 def listing_of(job: Job, summary: dict[str, Any] | None) -> JobListing:
     """A store row whose problem and result were not loaded, with its result's figures."""
-    values = {f.name: getattr(job, f.name) for f in fields(JobListing) if f.name != "summary"}
-    state, params = JobState(job.state), JobParams.of(job.params)
-    return JobListing(**values | {"state": state, "params": params, "summary": summary})
+    names = [f.name for f in fields(JobHeader)]
+    return JobListing(**_header(job, names), summary=summary)
