@@ -86,4 +86,3 @@ def test_the_bound_is_the_lp_over_every_chain_of_every_vehicle(seed: int) -> Non
     data["fleet"][0]["count"] = 3
     more = parse_problem(data)
     assert chain_shortfall(more, [c], [limits], homes, seconds=30) <= bound
-
