@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,15 @@ from busplan.core.flow import min_cost_cover
 from busplan.core.model import Problem
 from busplan.core.seats import compatible_pairs
 from busplan.core.travel import default_travel
+
+
+def partitions(n: int) -> Iterator[list[list[int]]]:
+    """Every partition of positions 0..n-1 into groups, each once (groups in order of their
+    first member)."""
+    for labels in itertools.product(range(n), repeat=n):
+        if any(labels[k] > max(labels[:k], default=-1) + 1 for k in range(n)):
+            continue  # one labelling per partition
+        yield [[k for k in range(n) if labels[k] == g] for g in range(max(labels) + 1)]
 
 
 def connections(problem: Problem) -> Connections:

@@ -3,7 +3,6 @@ the relaxation allows, never above the fewest buses, and the plan keeps the spre
 
 from __future__ import annotations
 
-import itertools
 import math
 import random
 import time
@@ -29,6 +28,7 @@ from busplan.core.space import TripSpace, home_pulls
 from busplan.core.travel import default_travel, depot_travel
 from busplan.io.problem_json import parse_problem
 from tests.conftest import trip
+from tests.core.brute_force import partitions
 
 
 def run(seconds: float = 30) -> Runner:
@@ -90,10 +90,12 @@ def group(problem: Problem) -> tuple[Connections, DayLimits]:
     return space.connections(part), limits
 
 
-def relaxed_chains(c: Connections, limits: DayLimits) -> list[tuple[int, ...]]:
+def relaxed_chains(
+    c: Connections, limits: DayLimits, depots: list[int] | None = None
+) -> list[tuple[int, ...]]:
     """Every chain the bound's relaxation allows: optimistic connections one after another,
     first and last within the spread at their most favourable shifts, out of and back to one
-    depot."""
+    depot (one of `depots`, every depot when None)."""
     spread = limits.duty.max_spread_s
     assert spread is not None and limits.homes is not None
     out, back = limits.homes
@@ -105,7 +107,7 @@ def relaxed_chains(c: Connections, limits: DayLimits) -> list[tuple[int, ...]]:
         first, last = chain[0], chain[-1]
         if any(
             earliest_end[last] + back[last, d] - latest_start[first] + out[d, first] <= spread
-            for d in range(out.shape[0])
+            for d in (range(out.shape[0]) if depots is None else depots)
         ):
             found.append(chain)
         for k in np.nonzero(joins[chain[-1]])[0]:
@@ -132,30 +134,19 @@ def fewest_buses_at_official_times(problem: Problem) -> int:
     every connection feasible at official times and the spread kept from one usable depot."""
     c, limits = group(problem)
     assert limits.homes is not None and limits.duty.max_spread_s is not None
-    zero = np.zeros(len(c), np.int64)
-    feasible = c.feasible(zero)
+    spread = limits.duty.max_spread_s
+    feasible = c.feasible(np.zeros(len(c), np.int64))
     out, back = limits.homes
-    n, best = len(c), len(c)
-    for labels in itertools.product(range(n), repeat=n):
-        if any(labels[k] > max(labels[:k], default=-1) + 1 for k in range(n)):
-            continue  # one labelling per partition
-        buses = max(labels) + 1
-        if buses >= best:
-            continue
-        ok = True
-        for b in range(buses):
-            chain = sorted((k for k in range(n) if labels[k] == b), key=lambda k: c.base_start[k])
-            first, last = chain[0], chain[-1]
-            ok = all(feasible[i, j] for i, j in pairwise(chain)) and any(
-                c.base_end[last] + back[last, d] - c.base_start[first] + out[d, first]
-                <= limits.duty.max_spread_s
-                for d in range(out.shape[0])
-            )
-            if not ok:
-                break
-        if ok:
-            best = buses
-    return best
+
+    def runs(bus: list[int]) -> bool:
+        chain = sorted(bus, key=lambda k: c.base_start[k])
+        first, last = chain[0], chain[-1]
+        return all(feasible[i, j] for i, j in pairwise(chain)) and any(
+            c.base_end[last] + back[last, d] - c.base_start[first] + out[d, first] <= spread
+            for d in range(out.shape[0])
+        )
+
+    return min(len(buses) for buses in partitions(len(c)) if all(map(runs, buses)))
 
 
 @pytest.mark.parametrize("seed", range(6))

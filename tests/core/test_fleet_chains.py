@@ -6,40 +6,12 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pytest
 from ortools.linear_solver import pywraplp
 
-from busplan.core.connections import Connections
-from busplan.core.duty_model import DayLimits
 from busplan.core.fleet_chains import chain_shortfall
 from busplan.io.problem_json import parse_problem
-from tests.core.test_chain_columns import duty_problem, group
-
-
-def home_chains(c: Connections, limits: DayLimits, depot: int) -> list[tuple[int, ...]]:
-    """Every chain of optimistic connections whose first and last trips, at their most
-    favourable shifts, fit the spread out of and back to `depot`."""
-    spread = limits.duty.max_spread_s
-    assert spread is not None and limits.homes is not None
-    out, back = limits.homes
-    joins = c.optimistic()
-    latest_start, earliest_end = c.base_start + c.latest, c.base_end + c.earliest
-    found = []
-
-    def extend(chain: tuple[int, ...]) -> None:
-        first, last = chain[0], chain[-1]
-        if earliest_end[last] + back[last, depot] - latest_start[first] + out[depot, first] <= (
-            spread
-        ):
-            found.append(chain)
-        for k in np.nonzero(joins[chain[-1]])[0]:
-            if int(k) not in chain:
-                extend((*chain, int(k)))
-
-    for k in range(len(c)):
-        extend((k,))
-    return found
+from tests.core.test_chain_columns import duty_problem, group, relaxed_chains
 
 
 def fewest_left_out_lp(n: int, chains: list[tuple[list[tuple[int, ...]], int]]) -> float:
@@ -80,7 +52,7 @@ def test_the_bound_is_the_lp_over_every_chain_of_every_vehicle(seed: int) -> Non
     homes = {k: frozenset({"F1", "F2"}) for k in c.trips}
     bound = chain_shortfall(problem, [c], [limits], homes, seconds=30)
     lp = fewest_left_out_lp(
-        len(c), [(home_chains(c, limits, 0), 1), (home_chains(c, limits, 1), 1)]
+        len(c), [(relaxed_chains(c, limits, [0]), 1), (relaxed_chains(c, limits, [1]), 1)]
     )
     assert bound == math.ceil(lp - 1e-6)
     data["fleet"][0]["count"] = 3

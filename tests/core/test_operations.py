@@ -24,6 +24,7 @@ from busplan.core.travel import default_travel, depot_travel
 from busplan.io.problem_json import ProblemError, parse_problem
 from busplan.io.solution_json import parse_solution, solution_to_dict
 from tests.conftest import trip
+from tests.core.brute_force import partitions
 
 FAST = SolveParams(time_limit=10)
 
@@ -361,10 +362,7 @@ def exhaustive_fewest_buses(problem: Problem) -> tuple[int, int]:
     depots = depot_travel(problem)
     at = {d.id: k for k, d in enumerate(problem.depots)}
     best = (n + 1, n + 1)
-    for labels in itertools.product(range(n), repeat=n):
-        if any(labels[k] > max(labels[:k], default=-1) + 1 for k in range(n)):
-            continue  # one labelling per partition
-        groups = [[k for k in range(n) if labels[k] == g] for g in range(max(labels) + 1)]
+    for groups in partitions(n):
         for kept in itertools.product([True, False], repeat=len(groups)):
             buses_n = sum(kept)
             left = sum(len(g) for g, keep in zip(groups, kept, strict=True) if not keep)

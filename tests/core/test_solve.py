@@ -18,7 +18,7 @@ from busplan.core import PHASES, Cancelled, Problem, SolveParams, check, solve
 from busplan.io.problem_json import load_problem, parse_problem
 from busplan.io.solution_json import solution_to_dict
 from tests.conftest import random_problem, trip
-from tests.core.brute_force import best_buses_and_deadhead, connections
+from tests.core.brute_force import best_buses_and_deadhead, connections, partitions
 
 FAST = SolveParams(time_limit=10, workers=1)
 
@@ -268,23 +268,13 @@ def fewest_buses_with_sizes(problem: Problem) -> int:
     c = connections(problem)
     follows = c.feasible(np.zeros(len(c), np.int64))
     ranges = [t.seat_interval() for t in problem.trips]
-    n, best = len(c), len(c)
-    for labels in itertools.product(range(n), repeat=n):
-        if any(labels[k] > max(labels[:k], default=-1) + 1 for k in range(n)):
-            continue  # one labelling per partition
-        buses = max(labels) + 1
-        if buses >= best:
-            continue
-        ok = True
-        for b in range(buses):
-            bus = sorted((k for k in range(n) if labels[k] == b), key=lambda k: c.base_start[k])
-            shared = max(ranges[k][0] for k in bus) <= min(ranges[k][1] for k in bus)
-            ok = shared and all(follows[i, j] for i, j in itertools.pairwise(bus))
-            if not ok:
-                break
-        if ok:
-            best = buses
-    return best
+
+    def runs(bus: list[int]) -> bool:
+        bus = sorted(bus, key=lambda k: c.base_start[k])
+        shared = max(ranges[k][0] for k in bus) <= min(ranges[k][1] for k in bus)
+        return shared and all(follows[i, j] for i, j in itertools.pairwise(bus))
+
+    return min(len(buses) for buses in partitions(len(c)) if all(map(runs, buses)))
 
 
 @pytest.mark.parametrize("seed", range(8))
