@@ -365,7 +365,7 @@ def _size_stage(
             ds.lower_bound += bound - ds.part_bounds[n]
             ds.part_bounds[n] = bound
         if regrouped:
-            at = ds.groups.index(mine[0])
+            at = next(i for i, g in enumerate(ds.groups) if g is mine[0])
             kept = [g for g in ds.groups if all(g is not m for m in mine)]
             ds.groups = kept[:at] + regrouped + kept[at:]
 

@@ -232,6 +232,7 @@ def test_seat_ranges_that_share_no_size_are_planned_as_one_part() -> None:
             sized("B", "09:00", 15, 30),
             sized("D", "09:00", 10, 20),
             sized("E", "10:00", 25, 40),
+            sized("small", "07:00", 1, 9),  # a part of its own, planned as it was
         ],
     }
     problem = parse_problem(data)
@@ -239,10 +240,11 @@ def test_seat_ranges_that_share_no_size_are_planned_as_one_part() -> None:
     assert check(problem, solution) == []
     plan = solution.days["L"]
     assert plan.stats is not None
-    assert (plan.stats.buses, plan.stats.lower_bound) == (2, 2)
+    assert (plan.stats.buses, plan.stats.lower_bound) == (3, 3)
     assert sorted(tuple(p.trip_id for p in b.trips) for b in plan.buses) == [
         ("A", "D"),
         ("C", "B", "E"),
+        ("small",),
     ]
 
 
