@@ -149,7 +149,7 @@ def summary(solution: Solution, w: Words | None = None) -> str:
             proven = w("cli.unassigned_bound", bound=s.unassigned_bound)
             lines.append(" " * (widths[0] + 1) + proven)
     if solution.stability is not None:
-        lines.append(w("cli.stability", value=w.number(round(solution.stability, 3))))
+        lines.append(w("cli.stability", value=w.percent(solution.stability)))
     lines += [w("cli.missing", what=m) for m in solution.extra.get("missing", [])]
     lines.append(w("cli.solved", s=_one_decimal(solution.seconds, w)))
     return "\n".join(lines)

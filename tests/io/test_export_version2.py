@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
+from busplan.cli.optimize import summary
 from busplan.core import Problem, Solution, SolveParams, solve
 from busplan.i18n import LANGS, words
 from busplan.io.contract_values import json_minutes
@@ -157,3 +158,15 @@ def test_exports_state_the_fewest_trips_any_plan_leaves_out(
     text = pdf_text(export_pdf(problem, solution, lang=lang))
     for bound in set(bounds.values()):
         assert f"{w('pdf.fig_unassigned_bound')} {bound}" in text
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_command_line_summary_states_the_stability_as_the_exports_do(
+    planned: tuple[Problem, Solution], lang: str
+) -> None:
+    """A percentage with one decimal, as the PDF and the web UI give it (not a share rounded
+    to one decimal, which hid the difference between 0.90 and 0.95)."""
+    _, solution = planned
+    w = words(lang)
+    assert solution.stability is not None
+    assert w("cli.stability", value=w.percent(solution.stability)) in summary(solution, w)
