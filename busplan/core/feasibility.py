@@ -34,11 +34,24 @@ class Violation:
 
 
 @dataclass(frozen=True)
-class _Context:
+class Rules:
+    """A problem's rules with what checking them needs: trip ids, travel and depot times."""
+
     problem: Problem
     index: dict[str, int]
     travel: TravelTimes
     depots: DepotTravel
+
+    @classmethod
+    def of(
+        cls, problem: Problem, travel: TravelTimes | None = None, depots: DepotTravel | None = None
+    ) -> Rules:
+        return cls(
+            problem,
+            {t.id: k for k, t in enumerate(problem.trips)},
+            travel or default_travel(problem),
+            depots or depot_travel(problem),
+        )
 
 
 def check(
@@ -52,12 +65,7 @@ def check(
 
     `days` are the weekdays the solution must cover (default: every day a trip runs).
     """
-    ctx = _Context(
-        problem,
-        {t.id: k for k, t in enumerate(problem.trips)},
-        travel or default_travel(problem),
-        depots or depot_travel(problem),
-    )
+    ctx = Rules.of(problem, travel, depots)
     violations: list[Violation] = []
     for day, plan in solution.days.items():
         if day not in DAYS:
@@ -91,11 +99,11 @@ def _check_week(solution: Solution) -> list[Violation]:
     return out
 
 
-def _check_day(ctx: _Context, plan: DayPlan) -> list[Violation]:
+def _check_day(ctx: Rules, plan: DayPlan) -> list[Violation]:
     day = plan.day
     out: list[Violation] = []
     for bus in plan.buses:
-        out += _check_bus(ctx, day, bus)
+        out += check_bus(ctx, day, bus)
     out += _check_capacity(ctx.problem, plan)
     seen = Counter(p.trip_id for bus in plan.buses for p in bus.trips)
     seen.update(u.trip_id for u in plan.unassigned)
@@ -128,7 +136,7 @@ def _check_capacity(problem: Problem, plan: DayPlan) -> list[Violation]:
     return out
 
 
-def _check_unassigned(ctx: _Context, plan: DayPlan) -> list[Violation]:
+def _check_unassigned(ctx: Rules, plan: DayPlan) -> list[Violation]:
     """A trip may be left out only for a reason the problem proves: it cannot run even on a
     bus of its own, or every vehicle (and depot place) that could run it is taken that day."""
     out = []
@@ -143,7 +151,7 @@ def _check_unassigned(ctx: _Context, plan: DayPlan) -> list[Violation]:
     return out
 
 
-def _no_place_left(ctx: _Context, plan: DayPlan, k: int) -> bool:
+def _no_place_left(ctx: Rules, plan: DayPlan, k: int) -> bool:
     """Every fleet entry or depot that could base a bus for trip k is full on this day."""
     problem, trip = ctx.problem, ctx.problem.trips[k]
     if problem.fleet:
@@ -165,7 +173,8 @@ def _depot_full(problem: Problem, plan: DayPlan, depot_id: str) -> bool:
     return cap is not None and sum(1 for b in plan.buses if b.depot == depot_id) >= cap
 
 
-def _check_bus(ctx: _Context, day: str, bus: Bus) -> list[Violation]:
+def check_bus(ctx: Rules, day: str, bus: Bus) -> list[Violation]:
+    """Every rule one bus breaks on its own (not the day's counts nor the week's ids)."""
     problem, index, travel = ctx.problem, ctx.index, ctx.travel
     out: list[Violation] = []
     known = []
@@ -214,7 +223,7 @@ def _check_bus(ctx: _Context, day: str, bus: Bus) -> list[Violation]:
     return out
 
 
-def _operator_errors(ctx: _Context, bus: Bus, known: list[tuple[PlannedTrip, int]]) -> list[str]:
+def _operator_errors(ctx: Rules, bus: Bus, known: list[tuple[PlannedTrip, int]]) -> list[str]:
     """Format version 2 rules for one bus: who shares it, its depot, vehicle and duty."""
     problem = ctx.problem
     trips = [problem.trips[k] for _, k in known]
