@@ -88,7 +88,10 @@ class StableSwaps:
             moved = sum(self._pass(day, deadline) for day in self.days)
             if not moved or time.monotonic() > deadline:
                 break
-        buses = {day.name: tuple(day.buses) for day in self.days}
+        buses = {
+            day.name: tuple(sorted(day.buses, key=lambda b: (b.trips[0].start_s, b.id)))
+            for day in self.days
+        }  # in the order the week planner gives them: by first trip
         return {d: replace(plan, buses=buses[plan.same_as or d]) for d, plan in self.plans.items()}
 
     def _pass(self, day: _Day, deadline: float) -> int:
