@@ -16,7 +16,6 @@ from tests.conftest import trip
 from tests.core.test_operations import ops_problem
 
 
-
 def week_problem(lengths: dict[str, tuple[str, int, list[str]]], **settings: Any) -> Problem:
     """One operator's trips (id: start, minutes, days), 5 minutes apart, three vehicles."""
     trips = [
