@@ -9,8 +9,8 @@ format version 2 (depots, fleet, duty, operators, one vehicle per bus id all wee
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from itertools import pairwise
 
 from busplan.core.model import DAYS, Problem, Trip
@@ -52,6 +52,19 @@ class Rules:
             travel or default_travel(problem),
             depots or depot_travel(problem),
         )
+
+    def with_trips(self, bus: Bus, trips: Sequence[PlannedTrip]) -> Bus:
+        """`bus` running `trips` instead, with the deadheads and pulls they make."""
+        ks = [self.index[p.trip_id] for p in trips]
+        drive = self.travel.matrix(ks, ks)
+        planned = [replace(trips[0], deadhead_s=0)]
+        planned += [replace(b, deadhead_s=int(drive[n, n + 1])) for n, b in enumerate(trips[1:])]
+        pull_out = pull_in = 0
+        depot = next((n for n, d in enumerate(self.problem.depots) if d.id == bus.depot), None)
+        if depot is not None:
+            pull_out = int(self.depots.out_s[depot, ks[0]])
+            pull_in = int(self.depots.in_s[ks[-1], depot])
+        return replace(bus, trips=tuple(planned), pull_out_s=pull_out, pull_in_s=pull_in)
 
 
 def check(

@@ -201,14 +201,14 @@ def _solve(
     reporter.phase("finalizing", "building timetables")
     missing: list[str] = []
     if operational(problem):
-        week = WeekPlanner(problem, space, depots, alone, week_deadline)
+        rules = Rules.of(problem, travel, depots)
+        week = WeekPlanner(problem, space, depots, alone, rules, week_deadline)
         ordered = sorted(day_sets, key=lambda ds: -len(ds.trips))
         week.trips_left = sum(len(ds.trips) for ds in ordered[1:])
         for ds in ordered:
             week.add(ds.days, ds.trips, ds.groups)
         plans, missing = week.plans()
         if problem.settings.stable_week and len(day_sets) > 1:
-            rules = Rules.of(problem, travel, depots)
             swaps_deadline = time.monotonic() + SWAPS_SHARE * params.time_limit
             plans = StableSwaps(rules, plans).run(swaps_deadline)
     else:

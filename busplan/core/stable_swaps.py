@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 from itertools import pairwise
 
 import numpy as np
-from numpy.typing import NDArray
 
 from busplan.core.feasibility import Rules, check_bus
 from busplan.core.solution import Bus, DayPlan, PlannedTrip
@@ -80,7 +79,6 @@ class StableSwaps:
                 self.home[bus.id] = (bus.depot, bus.vehicle)
                 for p in bus.trips:
                     self.where.setdefault(p.trip_id, Counter())[bus.id] += day.weight
-        self.depot_index = {d.id: n for n, d in enumerate(rules.problem.depots)}
 
     def run(self, deadline: float) -> dict[str, DayPlan]:
         """The plans with stray trips moved where a move keeps the rules and pays."""
@@ -178,27 +176,12 @@ class StableSwaps:
                         if gain <= 0:
                             continue
                         buses = (
-                            self._rebuilt(a, kept_a, drive, pos),
-                            self._rebuilt(b, (*tb[:k], *stretch, *tb[m:]), drive, pos),
+                            self.rules.with_trips(a, kept_a),
+                            self.rules.with_trips(b, (*tb[:k], *stretch, *tb[m:])),
                         )
                         after = _deadhead(buses[0]) + _deadhead(buses[1])
                         out.append(_Move(gain, after - before, (a.id, b.id), buses, tuple(changes)))
         return out
-
-    def _rebuilt(
-        self, bus: Bus, trips: Sequence[PlannedTrip], drive: NDArray[np.int64], pos: dict[str, int]
-    ) -> Bus:
-        """`bus` running `trips` instead, with the deadheads and pulls they make."""
-        planned = [replace(trips[0], deadhead_s=0)]
-        for x, y in pairwise(trips):
-            planned.append(replace(y, deadhead_s=int(drive[pos[x.trip_id], pos[y.trip_id]])))
-        pull_out = pull_in = 0
-        depot = self.depot_index.get(bus.depot)
-        if depot is not None:
-            first, last = self.rules.index[trips[0].trip_id], self.rules.index[trips[-1].trip_id]
-            pull_out = int(self.rules.depots.out_s[depot, first])
-            pull_in = int(self.rules.depots.in_s[last, depot])
-        return replace(bus, trips=tuple(planned), pull_out_s=pull_out, pull_in_s=pull_in)
 
     def _gain(self, changes: Sequence[Change]) -> int:
         """How many more (trip, day) pairs ride their trip's most frequent bus id after

@@ -29,9 +29,11 @@ from busplan.core.chain_model import Plan
 from busplan.core.connections import BoolArray, Connections, IntArray
 from busplan.core.depot_stage import DepotStage
 from busplan.core.duty_model import keeps_limits
+from busplan.core.feasibility import Rules
 from busplan.core.flow import chains, min_cost_cover
 from busplan.core.group import Group
 from busplan.core.model import FleetEntry, Problem, Trip
+from busplan.core.placing import place
 from busplan.core.progress import Reporter
 from busplan.core.rules import (
     Refusal,
@@ -119,6 +121,8 @@ class WeekPlanner:
     depots: DepotTravel
     alone: dict[int, list[Refusal]]
     """Why a trip cannot run even alone (empty when it can)."""
+    rules: Rules
+    """The rules a trip placed on a running bus must keep (see `placing`)."""
     deadline: float = float("inf")
     """`time.monotonic()` by which the week must be planned (its searches stop by then)."""
     labels: list[Label] = field(default_factory=list)
@@ -665,11 +669,11 @@ class WeekPlanner:
                     for p in run:
                         extra += 1
                         bus = self._alone_bus(f"B{extra:02d}", p, day_buses)
-                        if bus is None:
+                        if bus is not None:
+                            day_buses.append(bus)
+                        elif not place(self.rules, day, p, day_buses):
                             unassigned.append(self._no_vehicle(p))
                             stranded = p
-                        else:
-                            day_buses.append(bus)
                     if stranded is not None:
                         short[self._vehicle_kind(stranded)] += 1
                 missing += [
