@@ -12,10 +12,14 @@ that break a duty limit a few rounds at a time.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 from busplan.core.feasibility import Rules, check_bus
+from busplan.core.model import Trip
+from busplan.core.rules import bus_key
 from busplan.core.solution import Bus, PlannedTrip
 from busplan.core.travel import UNREACHABLE
 
@@ -25,11 +29,12 @@ SHIFT_STEP_S = 300
 """Shifts tried within a trip's window: this step, and the window's ends."""
 
 
-def place(rules: Rules, day: str, trip: PlannedTrip, buses: list[Bus]) -> bool:
-    """Put `trip` on one of `buses` (changed in place); False where no placing keeps the rules.
-    A gap of any bus is tried before making room."""
-    k = rules.index[trip.trip_id]
-    base = rules.problem.trips[k]
+def place(
+    rules: Rules, day: str, trip: PlannedTrip, buses: list[Bus], deadline: float = float("inf")
+) -> bool:
+    """Put `trip` on one of `buses` (changed in place); False where no placing keeps the rules,
+    or none was found by `deadline`. A gap of any bus is tried before making room."""
+    base = _trip(rules, trip)
     window = rules.problem.window(base)
     steps = range(window.earliest, window.latest + 1, SHIFT_STEP_S)
     shifts = sorted({0, window.earliest, window.latest, *steps}, key=lambda s: (abs(s), s))
@@ -38,47 +43,79 @@ def place(rules: Rules, day: str, trip: PlannedTrip, buses: list[Bus]) -> bool:
         for s in shifts
         if s in window
     ]
+    key = bus_key(rules.problem, base)
+    mates = [
+        n for n, b in enumerate(buses) if bus_key(rules.problem, _trip(rules, b.trips[0])) == key
+    ]
+    placing = _Placing(rules, day, buses, mates)
     return any(
-        _placed(rules, day, p, n, buses, room)
+        time.monotonic() < deadline and placing.on(p, n, room)
         for room in (False, True)
         for p in moved
-        for n in range(len(buses))
+        for n in mates
     )
 
 
-def _placed(
-    rules: Rules, day: str, trip: PlannedTrip, n: int, buses: list[Bus], room: bool
-) -> bool:
-    """`trip` on bus `n`: in a gap, or (`room`) in the place of a stretch another bus takes."""
-    bus = buses[n]
-    for i in range(len(bus.trips) + 1):
-        for j in range(i + room, min(len(bus.trips), i + STRETCH) + 1 if room else i + 1):
-            kept = (*bus.trips[:i], trip, *bus.trips[j:])
-            if not _joined(rules, kept):
+@dataclass
+class _Placing:
+    rules: Rules
+    day: str
+    buses: list[Bus]
+    mates: list[int]
+    """The buses that may share the trip's bus (same operator, and contract where apart)."""
+    taken: dict[tuple[int, tuple[str, ...]], Bus | None] = field(default_factory=dict)
+    """(bus, stretch) -> that bus with the stretch in a gap, or None (for every shift tried)."""
+
+    def on(self, trip: PlannedTrip, n: int, room: bool) -> bool:
+        """`trip` on bus `n`: in a gap, or (`room`) in the place of a stretch another bus takes."""
+        bus = self.buses[n]
+        for i in range(len(bus.trips) + 1):
+            if i and bus.trips[i - 1].end_s >= trip.start_s:
                 continue
-            new = rules.with_trips(bus, kept)
-            if check_bus(rules, day, new):
-                continue
-            stretch = bus.trips[i:j]
-            if not stretch:
-                buses[n] = new
-                return True
-            for m, other in enumerate(buses):
-                if m != n and (taker := _taking(rules, day, other, stretch)) is not None:
-                    buses[n], buses[m] = new, taker
+            for j in range(i + room, min(len(bus.trips), i + STRETCH) + 1 if room else i + 1):
+                if j < len(bus.trips) and bus.trips[j].start_s <= trip.end_s:
+                    continue
+                kept = (*bus.trips[:i], trip, *bus.trips[j:])
+                if not _joined(self.rules, kept):
+                    continue
+                new = self.rules.with_trips(bus, kept)
+                if check_bus(self.rules, self.day, new):
+                    continue
+                stretch = bus.trips[i:j]
+                if not stretch:
+                    self.buses[n] = new
                     return True
-    return False
+                for m in self.mates:
+                    if m != n and (taker := self._taking(m, stretch)) is not None:
+                        self.buses[n], self.buses[m] = new, taker
+                        return True
+        return False
+
+    def _taking(self, m: int, stretch: tuple[PlannedTrip, ...]) -> Bus | None:
+        """Bus `m` with `stretch` in one of its gaps, where every rule holds."""
+        key = (m, tuple(p.trip_id for p in stretch))
+        if key not in self.taken:
+            self.taken[key] = _taking(self.rules, self.day, self.buses[m], stretch)
+        return self.taken[key]
 
 
 def _taking(rules: Rules, day: str, bus: Bus, stretch: Sequence[PlannedTrip]) -> Bus | None:
     """`bus` with `stretch` in one of its gaps, where every rule holds."""
     for q in range(len(bus.trips) + 1):
+        if q and bus.trips[q - 1].end_s >= stretch[0].start_s:
+            continue
+        if q < len(bus.trips) and bus.trips[q].start_s <= stretch[-1].end_s:
+            continue
         trips = (*bus.trips[:q], *stretch, *bus.trips[q:])
         if _joined(rules, trips):
             new = rules.with_trips(bus, trips)
             if not check_bus(rules, day, new):
                 return new
     return None
+
+
+def _trip(rules: Rules, p: PlannedTrip) -> Trip:
+    return rules.problem.trips[rules.index[p.trip_id]]
 
 
 def _joined(rules: Rules, trips: Sequence[PlannedTrip]) -> bool:

@@ -125,6 +125,8 @@ class WeekPlanner:
     """The rules a trip placed on a running bus must keep (see `placing`)."""
     deadline: float = float("inf")
     """`time.monotonic()` by which the week must be planned (its searches stop by then)."""
+    placing_deadline: float = float("inf")
+    """By when trips left without a vehicle may still be placed on running buses."""
     labels: list[Label] = field(default_factory=list)
     label_of: dict[str, int] = field(default_factory=dict)
     """Trip id -> the bus id it first ran on."""
@@ -671,7 +673,7 @@ class WeekPlanner:
                         bus = self._alone_bus(f"B{extra:02d}", p, day_buses)
                         if bus is not None:
                             day_buses.append(bus)
-                        elif not place(self.rules, day, p, day_buses):
+                        elif not place(self.rules, day, p, day_buses, self.placing_deadline):
                             unassigned.append(self._no_vehicle(p))
                             stranded = p
                     if stranded is not None:
