@@ -126,11 +126,12 @@ SIZED_EFFORT_PER_TRIP = 0.2
 """Deterministic seconds of that search per trip of the part."""
 SIZED_MAX_TRIPS = 400
 """Largest part searched with every possible connection and a size per trip."""
-LAST_MOVES_SHARE = 0.04
-"""Of the time limit, the share the week planner's searches leave to the moves after them: trips
-left without a vehicle placed on running buses (measured: 1 s on a short-fleet rural 230-trip
-week) and the exchanges for a stable week (0.2 s on a rural 1000-trip week, where they
-converge)."""
+STATS_SHARE = UNASSIGNED_BOUND_SHARE + 0.02
+"""Of the time limit, the share kept at the end for the final check and the statistics (their
+bound on trips left out may take `UNASSIGNED_BOUND_SHARE`). The moves after the week's searches
+end by then: trips left without a vehicle placed on running buses (measured: about 1 s on a
+short-fleet rural 230-trip week) and the exchanges for a stable week (0.2 s on a rural
+1000-trip week, where they converge)."""
 STAGE_WORDS = {"fleet": "saving buses", "deadhead": "cutting deadhead", "moves": "restoring bells"}
 
 
@@ -180,7 +181,8 @@ def _solve(
     if not operational(problem):
         space.release()
     deadline = max(deadline - FINISH_SHARE * (time.monotonic() - started), time.monotonic())
-    week_deadline = deadline - LAST_MOVES_SHARE * params.time_limit
+    week_deadline = deadline
+    moves_deadline = max(deadline, started + (1 - STATS_SHARE) * params.time_limit)
     if _stable_chains(problem, day_sets):
         deadline -= STABLE_CHAINS_SHARE * max(deadline - time.monotonic(), 0.0)
     groups = [(ds, g) for ds in day_sets for g in ds.groups]
@@ -204,14 +206,14 @@ def _solve(
     missing: list[str] = []
     if operational(problem):
         rules = Rules.of(problem, travel, depots)
-        week = WeekPlanner(problem, space, depots, alone, rules, week_deadline, deadline)
+        week = WeekPlanner(problem, space, depots, alone, rules, week_deadline, moves_deadline)
         ordered = sorted(day_sets, key=lambda ds: -len(ds.trips))
         week.trips_left = sum(len(ds.trips) for ds in ordered[1:])
         for ds in ordered:
             week.add(ds.days, ds.trips, ds.groups)
         plans, missing = week.plans()
         if problem.settings.stable_week and len(day_sets) > 1:
-            plans = StableSwaps(rules, plans).run(deadline)
+            plans = StableSwaps(rules, plans).run(moves_deadline)
     else:
         plans = {d: _day_plan(problem, d, ds, alone) for ds in day_sets for d in ds.days}
     solution = Solution(
