@@ -72,7 +72,8 @@ class _Placing:
         for i in range(len(bus.trips) + 1):
             if i and bus.trips[i - 1].end_s >= trip.start_s:
                 continue
-            for j in range(i + room, min(len(bus.trips), i + STRETCH) + 1 if room else i + 1):
+            last = min(len(bus.trips), i + STRETCH) if room else i
+            for j in range(i + 1 if room else i, last + 1):  # the stretch bus.trips[i:j] leaves
                 if j < len(bus.trips) and bus.trips[j].start_s <= trip.end_s:
                     continue
                 kept = (*bus.trips[:i], trip, *bus.trips[j:])

@@ -210,7 +210,7 @@ def _solve(
     missing: list[str] = []
     if operational(problem):
         rules = Rules.of(problem, travel, depots)
-        week = WeekPlanner(problem, space, depots, alone, rules, week_deadline, moves_deadline)
+        week = WeekPlanner(rules, space, alone, week_deadline, moves_deadline)
         ordered = sorted(day_sets, key=lambda ds: -len(ds.trips))
         week.trips_left = sum(len(ds.trips) for ds in ordered[1:])
         for ds in ordered:

@@ -116,13 +116,12 @@ class Label:
 
 @dataclass
 class WeekPlanner:
-    problem: Problem
+    rules: Rules
+    """The problem with its trip ids and depot drives; also what a trip placed on a running bus
+    must keep (see `placing`)."""
     space: TripSpace
-    depots: DepotTravel
     alone: dict[int, list[Refusal]]
     """Why a trip cannot run even alone (empty when it can)."""
-    rules: Rules
-    """The rules a trip placed on a running bus must keep (see `placing`)."""
     deadline: float = float("inf")
     """`time.monotonic()` by which the week must be planned (its searches stop by then)."""
     placing_deadline: float = float("inf")
@@ -137,8 +136,18 @@ class WeekPlanner:
     """Trip id -> its shift on that first day."""
     days: list[tuple[list[str], tuple[int, ...]]] = field(default_factory=list)
 
-    def __post_init__(self) -> None:
-        self.index = {t.id: k for k, t in enumerate(self.problem.trips)}
+    @property
+    def problem(self) -> Problem:
+        return self.rules.problem
+
+    @property
+    def depots(self) -> DepotTravel:
+        return self.rules.depots
+
+    @property
+    def index(self) -> dict[str, int]:
+        """Trip id -> problem trip index."""
+        return self.rules.index
 
     def add(self, days: list[str], trips: tuple[int, ...], groups: Sequence[Group]) -> None:
         """Plan one set of identical days from its groups' plans."""
