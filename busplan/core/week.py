@@ -476,6 +476,7 @@ class WeekPlanner:
         for days, _ in self.days:
             for key in sorted({label.key for label in self.labels}):
                 homes = DepotStage(self, homes, days, key).run()
+        self._idle_vehicles(homes)
         order = sorted(
             (n for n, label in enumerate(self.labels) if label.runs),
             key=lambda n: _first(self.labels[n]),
@@ -490,6 +491,69 @@ class WeekPlanner:
                 else:
                     left.setdefault(day, []).append(run)
         return self._day_plans(buses, left, len(order))
+
+    def _idle_vehicles(self, homes: dict[int, tuple[str, int | None, int | None]]) -> None:
+        """A bus id left without a vehicle hands its day's run, whole, to a bus id whose vehicle
+        does not run on those days, where the fleet count, the depot capacity and every rule
+        allow: the one that runs most of the same trips on other days, then the one idle on most
+        of the other days the run's bus id runs (so they may follow it), then the least pull-out
+        and pull-in. A bus id made for a bigger day's leftovers may hold a smaller day's run
+        that an idle vehicle can run whole; trip by trip it would need a vehicle for each."""
+        option_of = {option[:3]: option for option in self._entries()}
+        for days, _ in self.days:
+            running = [n for n in homes if any(d in self.labels[n].runs for d in days)]
+            used = Counter(homes[n] for n in running)
+            based = Counter(homes[n][1] for n in running)
+            idle = [n for n in sorted(homes) if n not in running]
+            stranded = [
+                n for n, label in enumerate(self.labels) if n not in homes and days[0] in label.runs
+            ]
+            stranded.sort(key=lambda n: (-len(self.labels[n].runs[days[0]]), n))
+            for n in stranded:
+                run = self.labels[n].runs[days[0]]
+                later = [d for d in self.labels[n].runs if d not in days]
+                taker = self._idle_taker(run, later, idle, homes, option_of, used, based)
+                if taker is None:
+                    continue
+                for d in days:
+                    self.labels[taker].runs[d] = self.labels[n].runs.pop(d)
+                idle.remove(taker)
+                used[homes[taker]] += 1
+                based[homes[taker][1]] += 1
+
+    def _idle_taker(
+        self,
+        run: Run,
+        later: list[str],
+        idle: list[int],
+        homes: dict[int, tuple[str, int | None, int | None]],
+        option_of: dict[
+            tuple[str, int | None, int | None],
+            tuple[str, int | None, int | None, FleetEntry | None],
+        ],
+        used: Counter[tuple[str, int | None, int | None]],
+        based: Counter[int | None],
+    ) -> int | None:
+        key = bus_key(self.problem, self._trips(run)[0])
+        ids = {p.trip_id for p in run}
+        best: tuple[int, int, int, int] | None = None
+        for m in idle:
+            home, label = homes[m], self.labels[m]
+            option = option_of[home]
+            entry, depot = option[3], home[1]
+            if label.key != key or (entry is not None and used[home] >= entry.count):
+                continue
+            cap = None if depot is None else self.problem.depots[depot].max_buses
+            if cap is not None and based[depot] >= cap:
+                continue
+            if not self._allowed(replace(label, runs={**label.runs, "": run}), option):
+                continue
+            shared = sum(p.trip_id in ids for r in label.runs.values() for p in r)
+            also = sum(d not in label.runs for d in later)
+            pulls = 0 if depot is None else sum(self._pulls(run, depot))
+            if best is None or (-shared, -also, pulls, m) < best:
+                best = (-shared, -also, pulls, m)
+        return None if best is None else best[3]
 
     def _rechain_by_depot(self, homes: dict[int, tuple[str, int | None, int | None]]) -> None:
         """With each bus id's vehicle known, the trips of the buses sharing one vehicle entry

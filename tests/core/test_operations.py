@@ -149,6 +149,24 @@ def test_fleet_too_small_leaves_the_fewest_trips_with_the_rule_and_what_is_missi
     assert plan.stats is not None and plan.stats.unassigned_bound == 1  # proven the fewest
 
 
+def test_a_smaller_day_runs_a_bus_id_without_a_vehicle_whole_on_an_idle_vehicle() -> None:
+    """Thursday needs three buses and the fleet has two: the long trip R, alone on its bus,
+    is left out there. On Monday R and S make one bus of that same bus id, which has no
+    vehicle; the two vehicles are idle on Monday, and one of them takes the run whole (one
+    bus, not one per trip)."""
+    trips = [
+        trip("R", "exit", "07:00", 360, operator="OP1", seats=20, days=["L", "X"]),
+        op_trip("S", "13:30", days=["L"]),
+    ]
+    for n, time in enumerate(["07:00", "09:00", "11:00", "13:00"], 1):
+        trips += [op_trip(f"P{n}", time, days=["X"]), op_trip(f"Q{n}", time, days=["X"])]
+    _, solution = solved(ops_problem(trips, stable_week=True))
+    assert [u.trip_id for u in solution.days["X"].unassigned] == ["R"]
+    (monday,) = solution.days["L"].buses
+    assert [p.trip_id for p in monday.trips] == ["R", "S"]
+    assert monday.id in {b.id for b in solution.days["X"].buses}
+
+
 def test_the_bound_on_unassigned_trips_counts_the_vehicles_big_enough() -> None:
     """Two overlapping 30-seat trips, one 45-seat and one 20-seat vehicle: two vehicles for
     two buses, but only one big enough, so one trip must be left out (and is)."""
