@@ -86,6 +86,7 @@ class DepotStage:
             week.deadline,
             self._stability_costs(trips, index, choices, day),
             len(self.stranded) if self.free else 0,
+            week.problem.settings.duty,
         )
         if found is None:
             return self.homes

@@ -25,9 +25,12 @@ and pull-in of that home:
   vehicles may leave two buses needing the one large vehicle where another chaining needs it
   once.
 
-Rules that no linear constraint states (duty limits, one vehicle size fitting a whole chain)
-are checked on each solution's chains: a chain that breaks one is forbidden by a clause and the
-model solved again, a few rounds at most; a plan that still breaks one is never returned.
+The spread and driving limits are stated in the CP-SAT model: each trip and home carries the
+time its bus left the depot and its driving so far, handed on along each connection used, and
+checked at the bus's last trip. The rules left (the break rule, one vehicle size fitting a
+whole chain) are checked on each solution's chains: the shortest stretch of a chain that breaks
+one is forbidden by a clause and the model solved again, a few rounds at most; a plan that
+still breaks one is never returned.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from ortools.linear_solver import pywraplp
 from ortools.sat.python import cp_model
 
 from busplan.core.connections import BoolArray, IntArray
+from busplan.core.model import Duty
 from busplan.core.solution import PlannedTrip
 
 Run = tuple[PlannedTrip, ...]
@@ -53,9 +57,10 @@ REDUCED_COST_S = 120
 ROUNDS = 6
 """Times the model is solved again after forbidding chains that break a rule it cannot state."""
 OPTIONAL_ROUNDS = 20
-"""The same with trips to place: chains that take them in tend to break the driving limit one
-after another (on a 6-trip case, 2 trips were left out after 6 rounds where 20 left 1, the
-fewest possible), and a trip left out costs more than a few more small solves."""
+"""The same with trips to place: chains that take them in tend to break a rule one after
+another (on a 6-trip case, 2 trips were left out after 6 rounds where 20 left 1, the fewest
+possible, before the driving limit was stated in the model), and a trip left out costs more
+than a few more small solves."""
 
 
 @dataclass(frozen=True)
@@ -114,11 +119,13 @@ def rechain(
     deadline: float,
     stability: Stability | None = None,
     extra_chains: int = 0,
+    duty: Duty | None = None,
 ) -> list[tuple[Run, int]] | None:
     """Today's buses (trip positions in `day`, per run) re-chained with their homes: chains
     with the home of each, or None when nothing better than the current plan was found
     (more optional trips run, then less deadhead). With optional trips, up to `extra_chains`
-    more buses than today's may run them, within the homes' limits."""
+    more buses than today's may run them, within the homes' limits. The spread and driving
+    limits of `duty` are stated in the model; every rule is checked on its chains."""
     incumbent = [(list(r), h) for r, h in zip(runs, run_home, strict=True)]
     extra = extra_chains if day.optional is not None else 0
     keys = [
@@ -128,7 +135,7 @@ def rechain(
     ]
     setting = _Setting(day, homes, incumbent, stability, extra)
     keys = lp_support(setting, keys)
-    model = _Model(setting, keys)
+    model = _Model(setting, keys, duty)
     best_key = model.flow.key_of(incumbent)
     best: Plan | None = None
     hint = incumbent
@@ -142,7 +149,7 @@ def rechain(
                 best = found
             break
         for chain, h in broken:
-            model.forbid(chain, h)
+            model.forbid(_broken_stretch(day, chain, h, valid), h)
     if best is None:
         return None
     return [(_run(day, chain), h) for chain, h in best]
@@ -151,6 +158,20 @@ def rechain(
 def _run(day: DayTrips, chain: Sequence[int]) -> Run:
     drives = [0] + [int(day.drive[a, b]) for a, b in pairwise(chain)]
     return tuple(replace(day.trips[k], deadhead_s=d) for k, d in zip(chain, drives, strict=True))
+
+
+def _broken_stretch(day: DayTrips, chain: Sequence[int], home: int, valid: Valid) -> list[int]:
+    """The shortest stretch of a broken chain that breaks a rule on its own. A bus running
+    more around it keeps its spread, driving and driving without a break at least as long (its
+    sizes no wider), as far as drives obey the triangle inequality, so forbidding the stretch
+    rules out every chain through it at once; forbidding only the chain took twenty rounds
+    without a valid plan on a rural 230-trip day."""
+    for length in range(2, len(chain)):
+        for first in range(len(chain) - length + 1):
+            stretch = list(chain[first : first + length])
+            if not valid(_run(day, stretch), home):
+                return stretch
+    return list(chain)
 
 
 def candidates(day: DayTrips, runs: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
@@ -312,10 +333,46 @@ def lp_support(setting: _Setting, keys: Sequence[Key]) -> list[Key]:
 class _Model:
     """The flow as a CP-SAT model, hinted with a plan and solved within an effort."""
 
-    def __init__(self, setting: _Setting, keys: Sequence[Key]) -> None:
+    def __init__(self, setting: _Setting, keys: Sequence[Key], duty: Duty | None) -> None:
         m = self.model = cp_model.CpModel()
         self.flow = _Flow(setting, keys, lambda: m.new_bool_var(""), m.add)
+        if duty is not None and duty.max_spread_s is not None:
+            self._spread(duty.max_spread_s)
+        if duty is not None and duty.max_drive_s is not None:
+            self._driving(duty.max_drive_s)
         m.minimize(self.flow.objective)
+
+    def _spread(self, limit: int) -> None:
+        """Each trip and home carries the time its bus left the depot, no later than the first
+        trip's start less its pull-out and handed on along each connection; a bus's last trip
+        ends, with its pull-in, within `limit` of it. Without it the spread, the limit that
+        breaks most chains, cost a round per few chains forbidden."""
+        m, flow, day = self.model, self.flow, self.flow.day
+        left = {
+            (a, h): m.new_int_var(day.trips[a].start_s - limit, day.trips[a].start_s, "")
+            for a, h in flow.first
+        }
+        for (a, h), v in flow.first.items():
+            m.add(left[a, h] <= day.trips[a].start_s - flow.leave_cost[a, h]).only_enforce_if(v)
+        for (a, b, h), v in flow.use.items():
+            m.add(left[b, h] <= left[a, h]).only_enforce_if(v)
+        for (a, h), v in flow.last.items():
+            finish = day.trips[a].end_s + flow.return_cost[a, h]
+            m.add(left[a, h] >= finish - limit).only_enforce_if(v)
+
+    def _driving(self, limit: int) -> None:
+        """Each trip and home carries the driving of its bus up to the trip's end, pull-out
+        included; with the pull-in it stays within `limit`."""
+        m, flow, day = self.model, self.flow, self.flow.day
+        length = [p.end_s - p.start_s for p in day.trips]
+        driven = {(a, h): m.new_int_var(length[a], limit, "") for a, h in flow.first}
+        for (a, h), v in flow.first.items():
+            m.add(driven[a, h] >= flow.leave_cost[a, h] + length[a]).only_enforce_if(v)
+        for (a, b, h), v in flow.use.items():
+            step = int(day.drive[a, b]) + length[b]
+            m.add(driven[b, h] >= driven[a, h] + step).only_enforce_if(v)
+        for (a, h), v in flow.last.items():
+            m.add(driven[a, h] + flow.return_cost[a, h] <= limit).only_enforce_if(v)
 
     def solve(self, hint: Plan, effort: float, deadline: float) -> Plan | None:
         m, flow = self.model, self.flow
@@ -350,9 +407,7 @@ class _Model:
             plan.append((chain, h))
         return sorted(plan)
 
-    def forbid(self, chain: Sequence[int], home: int) -> None:
-        """No bus of this home running exactly this chain again."""
+    def forbid(self, stretch: Sequence[int], home: int) -> None:
+        """No bus of this home running this stretch of trips again, one after another."""
         flow = self.flow
-        clause = [~flow.use[a, b, home] for a, b in pairwise(chain)]
-        clause += [~flow.first[chain[0], home], ~flow.last[chain[-1], home]]
-        self.model.add_bool_or(clause)
+        self.model.add_bool_or([~flow.use[a, b, home] for a, b in pairwise(stretch)])

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import itertools
 import random
+import time
 from typing import Any
 
+import numpy as np
 import pytest
 
 from busplan.core import SolveParams, solve
 from busplan.core.depot_stage import DepotStage
+from busplan.core.depots import DayTrips, Homes, rechain
 from busplan.core.feasibility import check
+from busplan.core.model import Duty
+from busplan.core.solution import PlannedTrip
 from busplan.io.problem_json import parse_problem
 from tests.conftest import trip
 
@@ -144,3 +149,52 @@ def test_in_a_stable_week_deadhead_is_cut_only_where_stability_is_kept(
     assert with_stage[0] == without[0]
     assert with_stage[1] <= without[1]
     assert with_stage[2] >= without[2]
+
+
+def two_trips(minutes: int, first: str, second: str) -> tuple[DayTrips, Homes]:
+    """Two trips of `minutes` each at `first` and `second`, 5 minutes apart, and one depot
+    10 minutes from both: joining them into one bus saves 15 minutes of pulls."""
+    trips = [
+        PlannedTrip(f"T{k}", 0, start, start + minutes * 60, 0)
+        for k, start in enumerate(seconds(t) for t in (first, second))
+    ]
+    day = DayTrips(
+        trips,
+        drive=np.array([[0, 300], [300, 0]]),
+        may_follow=np.array([[False, True], [False, False]]),
+        allowed=np.ones((2, 1), np.bool_),
+        pull_out=np.full((1, 2), 600),
+        pull_in=np.full((2, 1), 600),
+    )
+    return day, Homes([0], [None], {})
+
+
+def seconds(clock: str) -> int:
+    return int(clock[:2]) * 3600 + int(clock[3:]) * 60
+
+
+@pytest.mark.parametrize(
+    ("minutes", "first", "second", "duty", "joined"),
+    [
+        (30, "07:00", "17:00", Duty(max_spread_s=600 * 60), False),  # 650 min from depot back
+        (30, "07:00", "17:00", Duty(max_spread_s=660 * 60), True),
+        (180, "07:00", "11:00", Duty(max_drive_s=300 * 60), False),  # 385 min of driving
+        (180, "07:00", "11:00", Duty(max_drive_s=400 * 60), True),
+    ],
+)
+def test_the_model_itself_keeps_the_spread_and_the_driving(
+    minutes: int, first: str, second: str, duty: Duty, joined: bool
+) -> None:
+    """The spread and driving limits are stated in the model, not only checked on its chains:
+    given a check that accepts every chain, the two trips are joined only where the limit
+    allows it (otherwise nothing beats today's two buses)."""
+    day, homes = two_trips(minutes, first, second)
+    found = rechain(
+        day, homes, [[0], [1]], [0, 0], lambda *_: True, 1.0, time.monotonic() + 10, duty=duty
+    )
+    if joined:
+        assert found is not None and [[p.trip_id for p in run] for run, _ in found] == [
+            ["T0", "T1"]
+        ]
+    else:
+        assert found is None
