@@ -516,7 +516,8 @@ class WeekPlanner:
                 if taker is None:
                     continue
                 for d in days:
-                    self.labels[taker].runs[d] = self.labels[n].runs.pop(d)
+                    if (moved := self.labels[n].runs.pop(d, None)) is not None:
+                        self.labels[taker].runs[d] = moved
                 idle.remove(taker)
                 used[homes[taker]] += 1
                 based[homes[taker][1]] += 1
