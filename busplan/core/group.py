@@ -150,6 +150,24 @@ class Group:
                 self._model = None  # its candidates may lack the new plan's connections
         self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
 
+    def search_every_connection(self, run: Runner) -> None:
+        """The fleet search again, over every possible connection, from the group's best plan:
+        for wide windows and time the other stages left. A plan with more connections is kept,
+        and the search's proven bound, having seen every connection, is the group's."""
+        if self.fleet_proven or self.fixed_times or self.duty_search or self.large:
+            return
+        candidates = self.connections.optimistic()
+        for i, j in self.plan.arcs:
+            candidates[i, j] = True
+        model = self._chain_model(candidates)
+        found = model.maximize_connections(self.plan, run)
+        if found is not None and model.bound < self.size:
+            self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))
+        if found is not None and len(found.arcs) > len(self.plan.arcs):
+            self.plan = found
+            self._model = None
+        self.fleet_proven = self.plan.buses(self.size) == self.lower_bound
+
     def _reduce_fleet_within_limits(self, run: Runner) -> None:
         """The fleet search with the driver's day in the model. The flows ignore it, so their
         plans serve as hints; the search's proven bound raises the group's bound when every

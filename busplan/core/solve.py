@@ -141,7 +141,17 @@ MOVES_SHARE = 0.05
 searches (placing trips left without a vehicle, exchanges for a stable week): the week's
 searches end by then. Without it a rural 230-trip week whose depot stage searched until the
 limit placed no trip and left out 38 trip-days where 34 is the proven fewest."""
-STAGE_WORDS = {"fleet": "saving buses", "deadhead": "cutting deadhead", "moves": "restoring bells"}
+SPARE_SHARE = 0.9
+"""With wide windows, of the time the stages leave, the share the fleet search over every
+possible connection may take; the rest cuts the deadhead of a plan it improved."""
+SPARE_MIN_S = 2.0
+"""Less time left than this is not worth building that search."""
+STAGE_WORDS = {
+    "fleet": "saving buses",
+    "spare": "saving buses over every connection",
+    "deadhead": "cutting deadhead",
+    "moves": "restoring bells",
+}
 
 
 def solve(
@@ -214,6 +224,8 @@ def _solve(
     reporter.phase("local_search", "reducing deadhead and moved bells")
     _run_stage(groups, "deadhead", deadline, DEADHEAD_SHARE, params, reporter)
     _run_stage(groups, "moves", deadline, 1.0 - RESERVE_SHARE, params, reporter)
+    if wide:
+        _spare_stage(groups, deadline, params, reporter)
 
     reporter.phase("finalizing", "building timetables")
     missing: list[str] = []
@@ -460,6 +472,8 @@ def _run_stage(
         )
         if stage == "fleet":
             group.reduce_fleet(run)
+        elif stage == "spare":
+            group.search_every_connection(run)
         elif stage == "deadhead":
             group.reduce_deadhead(run)
         else:
@@ -467,6 +481,28 @@ def _run_stage(
         done += size
         ds.seconds += time.monotonic() - t0
         reporter.within(done / total, f"{STAGE_WORDS[stage]}: {done} of {total} trips done")
+
+
+def _spare_stage(
+    groups: list[tuple[DaySet, Group]], deadline: float, params: SolveParams, reporter: Reporter
+) -> None:
+    """With wide windows the stages after the fleet search often end early, their searches
+    proven or their effort spent: the time left goes to the fleet search over every possible
+    connection of the groups whose fleet is not proven (see `Group.search_every_connection`),
+    and then, where it saved a bus, to cutting that plan's deadhead."""
+    todo = [(ds, g) for ds, g in groups if wide_windows(g.connections) and not g.fleet_proven]
+    if not todo or deadline - time.monotonic() < SPARE_MIN_S:
+        return
+    before = [(g.lower_bound, len(g.plan.arcs)) for _, g in todo]
+    _run_stage(todo, "spare", deadline, SPARE_SHARE, params, reporter)
+    for (ds, group), (bound, _) in zip(todo, before, strict=True):
+        if group.whole:
+            ds.lower_bound += group.lower_bound - bound
+    better = [
+        pair for pair, (_, arcs) in zip(todo, before, strict=True) if len(pair[1].plan.arcs) > arcs
+    ]
+    if better:
+        _run_stage(better, "deadhead", deadline, 1.0 - RESERVE_SHARE, params, reporter)
 
 
 def _day_plan(problem: Problem, day: str, ds: DaySet, alone: dict[int, list[Refusal]]) -> DayPlan:

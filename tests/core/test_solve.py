@@ -303,3 +303,18 @@ def test_fewest_buses_with_seat_ranges_that_chain_against_exhaustive_search(seed
     best = fewest_buses_with_sizes(problem)
     assert plan.stats.buses == best
     assert plan.stats.lower_bound == best
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_time_left_with_wide_windows_goes_to_a_search_over_every_connection(seed: int) -> None:
+    """+-30 min on 14 trips, the searches kept to 2 neighbours a trip: the peak relaxation
+    and that search leave the bound a bus below the plan. The time the stages leave goes to
+    the fleet search over every possible connection, whose proven bound closes the gap."""
+    data = random_problem(seed, 14, window=30, span=90)
+    for t in data["trips"]:
+        t.pop("vehicle_seats")
+    problem = parse_problem(data)
+    solution = solve(problem, SolveParams(time_limit=10, neighbours=2))
+    assert check(problem, solution) == []
+    stats = solution.days["L"].stats
+    assert stats is not None and stats.buses == stats.lower_bound == 3
