@@ -32,6 +32,7 @@ from busplan.core.solution import Bus, DayPlan, Solution, Unassigned
 from busplan.core.space import TripSpace, home_pulls
 from busplan.core.stable_swaps import StableSwaps
 from busplan.core.stats import day_stats, stability
+from busplan.core.time_indexed import time_indexed_bound
 from busplan.core.travel import TravelTimes, default_travel, depot_travel
 from busplan.core.unassigned_bound import unassigned_lower_bound
 from busplan.core.week import WeekPlanner, operational, timed_runs
@@ -323,7 +324,9 @@ def _peak_stage(
     day_sets: list[DaySet], deadline: float, params: SolveParams, reporter: Reporter
 ) -> None:
     """Where shift windows are wide, the peak relaxation of each part (see `peak`): a bound
-    that holds when the matching bound collapses, and shifts that start the fleet search."""
+    that holds when the matching bound collapses, and shifts that start the fleet search; then,
+    in what is left of the part's share, the time-indexed flow relaxation (`time_indexed`),
+    whose bound sees every connection's drive."""
     wide = [(ds, n) for ds in day_sets for n, part in enumerate(ds.parts) if wide_windows(part)]
     if not wide:
         return
@@ -341,14 +344,16 @@ def _peak_stage(
             (done / total, (done + len(part)) / total),
         )
         result = peak_bound([PeakPart(part, [None] * len(part))], [], 0, None, run)
+        flow = time_indexed_bound(part, t0 + seconds)
         done += len(part)
         ds.seconds += time.monotonic() - t0
-        if result is None:
-            continue
-        if result.bound > ds.part_bounds[n]:
-            ds.lower_bound += result.bound - ds.part_bounds[n]
-            ds.part_bounds[n] = result.bound
-        shift_of = dict(zip(part.trips, result.shifts[0], strict=True)) if result.shifts else {}
+        bound = max(result.bound if result else 0, flow or 0)
+        if bound > ds.part_bounds[n]:
+            ds.lower_bound += bound - ds.part_bounds[n]
+            ds.part_bounds[n] = bound
+        shift_of = (
+            dict(zip(part.trips, result.shifts[0], strict=True)) if result and result.shifts else {}
+        )
         members = set(part.trips)
         for group in ds.groups:
             trips = group.connections.trips

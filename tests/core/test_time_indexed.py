@@ -1,0 +1,60 @@
+"""The time-indexed flow bound on buses: never above the true optimum (exhaustive search over
+every whole-minute shift) on any grid, where a wrong rounding of connections to the grid
+breaks it; and above the peak relaxation where drives differ."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from busplan.core.peak import PeakPart, peak_bound
+from busplan.core.progress import Reporter
+from busplan.core.search import SearchLimits, runner
+from busplan.core.time_indexed import time_indexed_bound
+from busplan.io.problem_json import parse_problem
+from tests.conftest import random_problem
+from tests.core.brute_force import best_buses_and_deadhead, connections
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_never_above_the_exhaustive_optimum_on_any_grid(seed: int) -> None:
+    """Five trips within 25 minutes, windows of +-5: grids of 1, 2 and 5 minutes."""
+    problem = parse_problem(random_problem(seed, n=5, window=5, span=25))
+    buses, _ = best_buses_and_deadhead(problem)
+    c = connections(problem)
+    for grid in (60, 120, 300):
+        bound = time_indexed_bound(c, time.monotonic() + 30, (grid,))
+        assert bound is not None and bound <= buses
+
+
+def test_it_sees_the_drives_the_peak_relaxation_stretches_away() -> None:
+    """E at 7:00, A and B at 8:00, C and D at 8:30, 10 minutes each, each free to move 3
+    minutes. E is 5 minutes from A and B, which are 5 from C; D is an hour from everything
+    and so reachable only from E. The peak relaxation stretches each trip by its nearest
+    follower and finds two buses at once; but one bus from E serves one of A, B and D, so
+    three must run."""
+    data = random_problem(0, n=5, window=3, span=1)
+    clocks = ["07:00", "08:00", "08:00", "08:30", "08:30"]
+    for t, trip_id, clock in zip(data["trips"], "EABCD", clocks, strict=True):
+        t.update(time=clock, kind="exit", duration_min=10, id=trip_id)
+        t.pop("vehicle_seats")
+    near, far = 5, 60
+    data["travel"] = {
+        "minutes": [
+            [0, near, near, far, far],
+            [far, 0, far, near, far],
+            [far, far, 0, near, far],
+            [far] * 5,
+            [far] * 5,
+        ]
+    }
+    data["settings"]["buffer_min"] = 0
+    problem = parse_problem(data)
+    c = connections(problem)
+    assert best_buses_and_deadhead(problem)[0] == 3
+    limits = SearchLimits(time.monotonic() + 30, 30, 0, 1)
+    run = runner(limits, Reporter(None), "", (0, 1))
+    peak = peak_bound([PeakPart(c, [None] * 5)], [], 0, None, run)
+    assert peak is not None and peak.bound == 2
+    assert time_indexed_bound(c, time.monotonic() + 30) == 3
