@@ -156,10 +156,7 @@ class Group:
         and the search's proven bound, having seen every connection, is the group's."""
         if self.fleet_proven or self.fixed_times or self.duty_search or self.large:
             return
-        candidates = self.connections.optimistic()
-        for i, j in self.plan.arcs:
-            candidates[i, j] = True
-        model = self._chain_model(candidates)
+        model = self._chain_model(self.connections.optimistic())
         found = model.maximize_connections(self.plan, run)
         if found is not None and model.bound < self.size:
             self.lower_bound = max(self.lower_bound, self.size - int(model.bound + 1e-6))

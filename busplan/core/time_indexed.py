@@ -53,9 +53,7 @@ def time_indexed_bound(
     solved to optimality in time."""
     if len(c) == 0:
         return 0
-    possible = c.optimistic()
-    np.fill_diagonal(possible, False)
-    tails, heads = np.nonzero(possible)
+    tails, heads = np.nonzero(c.optimistic())
     slack = np.asarray(c.slack, np.int64)[tails, heads]
     for grid in grids:
         lo, hi = c.earliest // grid, c.latest // grid

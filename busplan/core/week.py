@@ -51,6 +51,8 @@ from busplan.core.travel import DepotTravel
 
 Run = tuple[PlannedTrip, ...]
 """One bus's trips on one day, in order."""
+Option = tuple[str, int | None, int | None, FleetEntry | None]
+"""What a bus id may be given: (vehicle id, depot, seats, fleet entry); see `_entries`."""
 
 REJOIN_ROUNDS = 4
 BLOCK_GAP_S = 90 * 60
@@ -528,10 +530,7 @@ class WeekPlanner:
         later: list[str],
         idle: list[int],
         homes: dict[int, tuple[str, int | None, int | None]],
-        option_of: dict[
-            tuple[str, int | None, int | None],
-            tuple[str, int | None, int | None, FleetEntry | None],
-        ],
+        option_of: dict[tuple[str, int | None, int | None], Option],
         used: Counter[tuple[str, int | None, int | None]],
         based: Counter[int | None],
     ) -> int | None:
@@ -540,12 +539,8 @@ class WeekPlanner:
         best: tuple[int, int, int, int] | None = None
         for m in idle:
             home, label = homes[m], self.labels[m]
-            option = option_of[home]
-            entry, depot = option[3], home[1]
-            if label.key != key or (entry is not None and used[home] >= entry.count):
-                continue
-            cap = None if depot is None else self.problem.depots[depot].max_buses
-            if cap is not None and based[depot] >= cap:
+            option, depot = option_of[home], home[1]
+            if label.key != key or self._full(option, used[home], based[depot]):
                 continue
             if not self._allowed(replace(label, runs={**label.runs, "": run}), option):
                 continue
@@ -631,7 +626,7 @@ class WeekPlanner:
         solver.solve(model)
         return [next(n for n in ids if solver.boolean_value(pick[r, n])) for r in range(len(runs))]
 
-    def _entries(self) -> list[tuple[str, int | None, int | None, FleetEntry | None]]:
+    def _entries(self) -> list[Option]:
         """What a bus id may be given: (vehicle id, depot, seats, entry) per fleet entry, or
         per depot when there is no fleet, or nothing at all without depots."""
         depot_at = {d.id: n for n, d in enumerate(self.problem.depots)}
@@ -641,9 +636,7 @@ class WeekPlanner:
             ("", None, None, None)
         ]
 
-    def _allowed(
-        self, label: Label, option: tuple[str, int | None, int | None, FleetEntry | None]
-    ) -> bool:
+    def _allowed(self, label: Label, option: Option) -> bool:
         _, depot, _, entry = option
         trips = [t for run in label.runs.values() for t in self._trips(run)]
         if entry is not None and not entry_fits(entry, trips):
@@ -701,7 +694,7 @@ class WeekPlanner:
         self,
         model: cp_model.CpModel,
         pick: dict[tuple[int, int], cp_model.IntVar],
-        options: list[tuple[str, int | None, int | None, FleetEntry | None]],
+        options: list[Option],
     ) -> None:
         for day in {d for days, _ in self.days for d in days}:
             running = {n for n, label in enumerate(self.labels) if day in label.runs}
@@ -766,18 +759,24 @@ class WeekPlanner:
         run = (replace(p, deadhead_s=0),)
         label = Label(bus_key(self.problem, self._trips(run)[0]), 0, float("inf"), {"": run})
         for option in self._entries():
-            vehicle, depot, _, entry = option
+            vehicle, depot, _, _ = option
             if not self._allowed(label, option):
                 continue
-            if entry is not None and sum(b.vehicle == vehicle for b in day_buses) >= entry.count:
+            home = None if depot is None else self.problem.depots[depot].id
+            vehicles = sum(b.vehicle == vehicle for b in day_buses)
+            if self._full(option, vehicles, sum(b.depot == home for b in day_buses)):
                 continue
-            if depot is not None:
-                cap = self.problem.depots[depot].max_buses
-                based = sum(b.depot == self.problem.depots[depot].id for b in day_buses)
-                if cap is not None and based >= cap:
-                    continue
             return self._bus(name, run, option[:3])
         return None
+
+    def _full(self, option: Option, vehicles: int, at_depot: int) -> bool:
+        """Whether `option` has no vehicle or depot place left on a day that already runs
+        `vehicles` of its fleet entry and `at_depot` buses at its depot."""
+        _, depot, _, entry = option
+        if entry is not None and vehicles >= entry.count:
+            return True
+        cap = None if depot is None else self.problem.depots[depot].max_buses
+        return cap is not None and at_depot >= cap
 
     def _no_vehicle(self, p: PlannedTrip) -> Unassigned:
         trip = self.problem.trips[self.index[p.trip_id]]

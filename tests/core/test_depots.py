@@ -18,6 +18,7 @@ from busplan.core.depots import DayTrips, Homes, rechain
 from busplan.core.feasibility import check
 from busplan.core.model import Duty
 from busplan.core.solution import PlannedTrip
+from busplan.core.units import parse_clock
 from busplan.io.problem_json import parse_problem
 from tests.conftest import trip
 
@@ -156,7 +157,7 @@ def two_trips(minutes: int, first: str, second: str) -> tuple[DayTrips, Homes]:
     10 minutes from both: joining them into one bus saves 15 minutes of pulls."""
     trips = [
         PlannedTrip(f"T{k}", 0, start, start + minutes * 60, 0)
-        for k, start in enumerate(seconds(t) for t in (first, second))
+        for k, start in enumerate(parse_clock(t) for t in (first, second))
     ]
     day = DayTrips(
         trips,
@@ -167,10 +168,6 @@ def two_trips(minutes: int, first: str, second: str) -> tuple[DayTrips, Homes]:
         pull_in=np.full((2, 1), 600),
     )
     return day, Homes([0], [None], {})
-
-
-def seconds(clock: str) -> int:
-    return int(clock[:2]) * 3600 + int(clock[3:]) * 60
 
 
 @pytest.mark.parametrize(
