@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import random
 import threading
@@ -15,6 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from busplan.core import PHASES, Cancelled, Problem, SolveParams, check, solve
+from busplan.core.bounds import max_matching
+from busplan.core.connections import Connections
+from busplan.core.group import Group
+from busplan.core.time_indexed import time_indexed_shifts
 from busplan.io.problem_json import load_problem, parse_problem
 from busplan.io.solution_json import solution_to_dict
 from tests.conftest import random_problem, trip
@@ -306,10 +311,16 @@ def test_fewest_buses_with_seat_ranges_that_chain_against_exhaustive_search(seed
 
 
 @pytest.mark.parametrize("seed", [1, 3, 4])
-def test_time_left_with_wide_windows_goes_to_a_search_over_every_connection(seed: int) -> None:
-    """+-30 min on 14 trips, the searches kept to 2 neighbours a trip: the peak relaxation
-    and that search leave the bound a bus below the plan. The time the stages leave goes to
-    the fleet search over every possible connection, whose proven bound closes the gap."""
+def test_time_left_with_wide_windows_goes_to_a_search_over_every_connection(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """+-30 min on 14 trips, the searches kept to 2 neighbours a trip and the time-indexed
+    flows left out (as on parts too large for them): the peak relaxation and that search
+    leave the bound a bus below the plan. The time the stages leave goes to the fleet search
+    over every possible connection, whose proven bound closes the gap."""
+    solve_module = importlib.import_module("busplan.core.solve")
+    monkeypatch.setattr(solve_module, "time_indexed_shifts", lambda *args: None)
+    monkeypatch.setattr(solve_module, "time_indexed_bound", lambda *args: None)
     data = random_problem(seed, 14, window=30, span=90)
     for t in data["trips"]:
         t.pop("vehicle_seats")
@@ -318,3 +329,41 @@ def test_time_left_with_wide_windows_goes_to_a_search_over_every_connection(seed
     assert check(problem, solution) == []
     stats = solution.days["L"].stats
     assert stats is not None and stats.buses == stats.lower_bound == 3
+
+
+def test_wide_windows_start_from_the_exact_time_indexed_flow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """+-30 min on 40 trips, the fleet searches switched off: the plan is the exact flow at
+    the shifts rounded from the time-indexed flow, which needs fewer buses than the first
+    plans' (official times, and the repaired matching)."""
+    solve_module = importlib.import_module("busplan.core.solve")
+    data = random_problem(2, 40, window=30, span=120)
+    for t in data["trips"]:
+        t.pop("vehicle_seats")
+    problem = parse_problem(data)
+    rounded: list[int] = []
+
+    def spy(c: Connections, deadline: float, seed: int) -> np.ndarray | None:
+        shifts = time_indexed_shifts(c, deadline, seed)
+        assert shifts is not None
+        rounded.append(len(c) - max_matching(c.feasible(shifts)))
+        return shifts
+
+    monkeypatch.setattr(solve_module, "time_indexed_shifts", spy)
+    monkeypatch.setattr(Group, "reduce_fleet", lambda self, run: None)
+    monkeypatch.setattr(Group, "search_every_connection", lambda self, run: None)
+    first: list[int] = []
+    start = Group.start
+
+    def recorded_start(self: Group) -> None:
+        start(self)
+        first.append(self.plan.buses(self.size))
+
+    monkeypatch.setattr(Group, "start", recorded_start)
+    solution = solve(problem, SolveParams(time_limit=20))
+    assert check(problem, solution) == []
+    stats = solution.days["L"].stats
+    assert stats is not None
+    assert len(rounded) == len(first) == 1
+    assert stats.buses == rounded[0] < first[0]

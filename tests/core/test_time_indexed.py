@@ -1,6 +1,8 @@
-"""The time-indexed flow bound on buses: never above the true optimum (exhaustive search over
-every whole-minute shift) on any grid, where a wrong rounding of connections to the grid
-breaks it; and above the peak relaxation where drives differ."""
+"""The time-indexed flows. The relaxed flow's bound on buses: never above the true optimum
+(exhaustive search over every whole-minute shift) on any grid, where a wrong rounding of
+connections to the grid breaks it; and above the peak relaxation where drives differ. The exact
+flow's rounded shifts: on the grid, inside the windows, and as good as the optimum on small
+cases."""
 
 from __future__ import annotations
 
@@ -8,24 +10,33 @@ import time
 
 import pytest
 
+from busplan.core.bounds import max_matching
 from busplan.core.peak import PeakPart, peak_bound
 from busplan.core.progress import Reporter
 from busplan.core.search import SearchLimits, runner
-from busplan.core.time_indexed import time_indexed_bound
+from busplan.core.time_indexed import time_indexed_bound, time_indexed_shifts
 from busplan.io.problem_json import parse_problem
 from tests.conftest import random_problem
 from tests.core.brute_force import best_buses_and_deadhead, connections
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_never_above_the_exhaustive_optimum_on_any_grid(seed: int) -> None:
-    """Five trips within 25 minutes, windows of +-5: grids of 1, 2 and 5 minutes."""
+def test_against_the_exhaustive_optimum_on_any_grid(seed: int) -> None:
+    """Five trips within 25 minutes, windows of +-5, grids of 1, 2 and 5 minutes: the bound
+    is never above the optimum; the rounded shifts are on the grid and inside the windows, and
+    on one minute, where every whole-minute plan is a flow, they need the optimal buses."""
     problem = parse_problem(random_problem(seed, n=5, window=5, span=25))
     buses, _ = best_buses_and_deadhead(problem)
     c = connections(problem)
     for grid in (60, 120, 300):
         bound = time_indexed_bound(c, time.monotonic() + 30, (grid,))
         assert bound is not None and bound <= buses
+        shifts = time_indexed_shifts(c, time.monotonic() + 30, seed, (grid,))
+        assert shifts is not None
+        assert (shifts % grid == 0).all()
+        assert ((c.earliest <= shifts) & (shifts <= c.latest)).all()
+        if grid == 60:
+            assert len(c) - max_matching(c.feasible(shifts)) == buses
 
 
 def test_it_sees_the_drives_the_peak_relaxation_stretches_away() -> None:
@@ -58,3 +69,32 @@ def test_it_sees_the_drives_the_peak_relaxation_stretches_away() -> None:
     peak = peak_bound([PeakPart(c, [None] * 5)], [], 0, None, run)
     assert peak is not None and peak.bound == 2
     assert time_indexed_bound(c, time.monotonic() + 30) == 3
+
+
+def test_rounded_shifts_join_trips_the_official_times_keep_apart() -> None:
+    """A ends at 08:30 and B starts at 08:35, 12 minutes' drive away: one bus runs both only
+    with B at least 7 minutes later than A, so both move; on a five-minute grid that is A five
+    minutes early and B five late, the ends of both windows (rounding the connection to the
+    grid optimistically would join them one grid point apart)."""
+    data = random_problem(0, n=2, window=5, span=1)
+    for t, trip_id, clock in zip(data["trips"], "AB", ["08:00", "08:35"], strict=True):
+        t.update(time=clock, kind="exit", duration_min=30 if trip_id == "A" else 10, id=trip_id)
+        t.pop("vehicle_seats")
+    data["travel"] = {"minutes": [[0, 12], [12, 0]]}
+    data["settings"]["buffer_min"] = 0
+    c = connections(parse_problem(data))
+    assert max_matching(c.feasible(c.earliest * 0)) == 0
+    for grid in (60, 300):
+        shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (grid,))
+        assert shifts is not None and max_matching(c.feasible(shifts)) == 1
+    assert shifts.tolist() == [-300, 300]
+
+
+def test_no_rounded_shifts_on_a_grid_that_misses_a_window() -> None:
+    """Windows of +-2 minutes hold no point of a five-minute grid but 0; moved off it, none."""
+    data = random_problem(1, n=3, window=2, span=30)
+    c = connections(parse_problem(data))
+    assert time_indexed_shifts(c, time.monotonic() + 30, 0, (300,)) is not None
+    c.earliest[0], c.latest[0] = 60, 120
+    assert time_indexed_shifts(c, time.monotonic() + 30, 0, (300,)) is None
+    assert time_indexed_shifts(c, time.monotonic() + 30, 0, (300, 60)) is not None
