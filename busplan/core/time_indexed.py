@@ -48,8 +48,9 @@ GRIDS_S = (600, 300, 120, 60)
 """Grid steps tried, coarsest first: each finer one is solved while its flow fits (`MAX_ARCS`,
 `ARCS_PER_SECOND`) and the one before it was solved in time, so a coarse answer is there
 however the time runs out."""
-MAX_ARCS = 160_000
-"""Connection arcs at most (a 150,000-arc flow solves in about 11 s on one core)."""
+MAX_ARCS = 400_000
+"""Connection arcs at most (a 150,000-arc flow solves in about 11 s on one core, a 280,000-arc
+one in about 16 s)."""
 ARCS_PER_SECOND = 10_000
 """Connection arcs per second of the time left at most, so that the LP may end in time
 (measured: 5,000-25,000 arcs built and solved per second at 45,000-150,000 arcs)."""
@@ -80,8 +81,8 @@ def time_indexed_shifts(
 ) -> IntArray | None:
     """Shifts for a first plan, rounded from the LPs of the *exact* flows solved by the
     deadline (module docstring), or None when there is none. From each, the copy each trip is
-    served at most, then `ROUNDINGS` draws of a copy per trip weighted by the LP; the shifts
-    whose connections need the fewest buses win (the first of equals)."""
+    served at most, then `ROUNDINGS` draws of a copy per trip weighted by the LP while time is
+    left; the shifts whose connections need the fewest buses win (the first of equals)."""
     if len(c) == 0:
         return np.zeros(0, np.int64)
     rng = np.random.default_rng(seed)
@@ -95,7 +96,9 @@ def time_indexed_shifts(
         for _ in range(ROUNDINGS):
             picks = rng.random(len(c))[:, None] * cumulative[:, -1:]
             draws.append(np.minimum((cumulative < picks).sum(axis=1), served.shape[1] - 1))
-        for copies in draws:
+        for n, copies in enumerate(draws):
+            if n and time.monotonic() > deadline:
+                break
             shifts = (np.asarray(flow.lo, np.int64) + copies) * flow.grid
             buses = len(c) - max_matching(c.feasible(shifts))
             if buses < fewest:

@@ -367,3 +367,35 @@ def test_wide_windows_start_from_the_exact_time_indexed_flow(
     assert stats is not None
     assert len(rounded) == len(first) == 1
     assert stats.buses == rounded[0] < first[0]
+
+
+@pytest.mark.parametrize("seed", [2, 7])
+def test_narrow_windows_start_from_the_exact_time_indexed_flow(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """+-5 min on 40 trips, the fleet search switched off: the official times need 5-6 buses
+    more than the bound, and the rounded flow's shifts reach the bound, which the plan then
+    keeps."""
+    solve_module = importlib.import_module("busplan.core.solve")
+    data = random_problem(seed, 40, window=5, span=90)
+    for t in data["trips"]:
+        t.pop("vehicle_seats")
+    problem = parse_problem(data)
+    rounded: list[int] = []
+
+    def spy(c: Connections, deadline: float, seed: int, grids: tuple[int, ...]) -> np.ndarray:
+        shifts = time_indexed_shifts(c, deadline, seed, grids)
+        assert shifts is not None
+        rounded.append(len(c) - max_matching(c.feasible(shifts)))
+        return shifts
+
+    monkeypatch.setattr(solve_module, "time_indexed_shifts", spy)
+    monkeypatch.setattr(Group, "reduce_fleet", lambda self, run: None)
+    solution = solve(problem, SolveParams(time_limit=10))
+    assert check(problem, solution) == []
+    stats = solution.days["L"].stats
+    assert stats is not None
+    official = len(problem.trips) - max_matching(
+        connections(problem).feasible(np.zeros(40, np.int64))
+    )
+    assert stats.buses == rounded[0] == stats.lower_bound < official - 4
