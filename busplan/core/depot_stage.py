@@ -220,18 +220,17 @@ class DepotStage:
         ]
         owner = _assign(weight, fits)
         ran = {p.trip_id for run, _ in found for p in run}
-        rest = {
-            n: tuple(p for p in week.labels[n].runs[self.day] if p.trip_id not in ran)
-            for n in self.stranded
-        }
+        rest = {n: _pieces(week.labels[n].runs[self.day], ran) for n in self.stranded}
         for n in ids:
             for d in self.days:
                 week.labels[n].runs.pop(d, None)
-        for n, kept in rest.items():
+        for n, pieces in rest.items():
             for d in self.days:
                 week.labels[n].runs.pop(d, None)
-                if kept:
-                    week.labels[n].runs[d] = kept
+                if pieces:
+                    week.labels[n].runs[d] = pieces[0]
+            for piece in pieces[1:]:  # more stranded ids, one per piece
+                week.labels.append(replace(week.labels[n], runs=dict.fromkeys(self.days, piece)))
         for (run, h), r in zip(found, owner, strict=True):
             n = ids[r]
             label = week.labels[n]
@@ -253,6 +252,21 @@ class DepotStage:
                     where.setdefault(p.trip_id, Counter())[n] += 1
         total = sum(c.total() for c in where.values())
         return sum(max(c.values()) for c in where.values()) / total if total else 1.0
+
+
+def _pieces(run: Run, ran: set[str]) -> list[Run]:
+    """The trips of `run` that no chain runs, in its stretches of consecutive trips: each
+    keeps the connections it had, and starts a bus (no deadhead before its first trip)."""
+    pieces: list[list[PlannedTrip]] = []
+    after_kept = False
+    for p in run:
+        kept = p.trip_id not in ran
+        if kept and after_kept:
+            pieces[-1].append(p)
+        elif kept:
+            pieces.append([replace(p, deadhead_s=0)])
+        after_kept = kept
+    return [tuple(piece) for piece in pieces]
 
 
 def _assign(weight: list[list[int]], fits: list[list[bool]]) -> list[int]:
