@@ -95,10 +95,12 @@ PEAK_SHARE = 0.6
 """Of the time left after the first plans, the share the peak stage (bounds and starts) may use
 where shift windows are wide: at 230 trips and +-30 min windows the fleet search from its
 start saved no bus in the rest."""
-ROUNDED_NARROW_SHARE = 0.5
+ROUNDED_NARROW_SHARE = 0.7
 """Of the time left after the first plans, the share for the rounded time-indexed flows of the
-parts with narrow windows whose first plans are above their bound (an 824-trip part's takes
-about 25 s; where it fits, it usually ends at the bound, which the fleet search does not)."""
+parts with narrow windows whose first plans are above their bound: where they fit they
+usually end at the bound, which the fleet search does not, and they stop there. Measured at
+10,000 trips a day with 150 s: half the time left was 2-6 s for each of the largest parts,
+and their afternoons' flows did not fit it."""
 NARROW_GRIDS_S = (300, 120, 60)
 """Grids for narrow windows (5 to 15 minutes wide): a ten-minute grid would fix most trips."""
 RELAXATION_SHARE = 0.35
@@ -367,7 +369,9 @@ def _peak_stage(
         if result:
             _offer(ds, n, groups, result.bound, result.shifts[0] if result.shifts else None)
         if not all(g.fleet_proven for g in groups):
-            rounded = time_indexed_shifts(part, t0 + ROUNDED_SHARE * seconds, params.seed)
+            rounded = time_indexed_shifts(
+                part, t0 + ROUNDED_SHARE * seconds, params.seed, goal=ds.part_bounds[n]
+            )
             flow = time_indexed_bound(part, t0 + seconds)
             _offer(ds, n, groups, flow or 0, rounded)
         done += len(part)
@@ -379,10 +383,11 @@ def _rounded_stage(
 ) -> None:
     """Narrow windows: where a part's first plans are above its bound, the shifts rounded from
     the exact time-indexed flow (`time_indexed`) give its groups another start, within
-    `ROUNDED_NARROW_SHARE` of the time left (parts whose flow is too large for it are left to
-    the fleet search). Measured on Monday of `gen.py --trips 3000 --radius 12`: an 824-trip
-    part whose fleet search ends 4 buses above its bound, 143, is planned at 143 from the
-    five-minute grid's rounding, in about 25 s."""
+    `ROUNDED_NARROW_SHARE` of the time left, shared by the parts' possible connections (what
+    their flows cost), smallest first so that the large ones get what the small ones leave.
+    Measured on Monday of `gen.py --trips 3000 --radius 12`: an 824-trip part whose fleet
+    search ends 4 buses above its bound, 143, is planned at 143 from the five-minute grid's
+    rounding, in about 25 s."""
     todo = []
     for ds in day_sets:
         for n, part in enumerate(ds.parts):
@@ -391,14 +396,18 @@ def _rounded_stage(
             if movable and not wide_windows(part) and not all(g.fleet_proven for g in groups):
                 todo.append((ds, n, groups))
     stage_end = time.monotonic() + max(deadline - time.monotonic(), 0.0) * ROUNDED_NARROW_SHARE
-    total = sum(len(ds.parts[n]) for ds, n, _ in todo)
-    todo.sort(key=lambda item: len(item[0].parts[item[1]]))  # the time small ones leave to large
-    for ds, n, groups in todo:
+    weights = [int(ds.parts[n].optimistic().sum()) + len(ds.parts[n]) for ds, n, _ in todo]
+    total = sum(weights)
+    order = sorted(range(len(todo)), key=lambda i: weights[i])  # small ones leave time to large
+    for i in order:
+        ds, n, groups = todo[i]
         reporter.check()
         t0 = time.monotonic()
-        seconds = max(stage_end - t0, 0.0) * len(ds.parts[n]) / max(total, 1)
-        total -= len(ds.parts[n])
-        rounded = time_indexed_shifts(ds.parts[n], t0 + seconds, params.seed, NARROW_GRIDS_S)
+        seconds = max(stage_end - t0, 0.0) * weights[i] / max(total, 1)
+        total -= weights[i]
+        rounded = time_indexed_shifts(
+            ds.parts[n], t0 + seconds, params.seed, NARROW_GRIDS_S, goal=ds.part_bounds[n]
+        )
         _offer(ds, n, groups, 0, rounded)
         ds.seconds += time.monotonic() - t0
 

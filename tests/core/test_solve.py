@@ -319,8 +319,8 @@ def test_time_left_with_wide_windows_goes_to_a_search_over_every_connection(
     leave the bound a bus below the plan. The time the stages leave goes to the fleet search
     over every possible connection, whose proven bound closes the gap."""
     solve_module = importlib.import_module("busplan.core.solve")
-    monkeypatch.setattr(solve_module, "time_indexed_shifts", lambda *args: None)
-    monkeypatch.setattr(solve_module, "time_indexed_bound", lambda *args: None)
+    monkeypatch.setattr(solve_module, "time_indexed_shifts", lambda *args, **kwargs: None)
+    monkeypatch.setattr(solve_module, "time_indexed_bound", lambda *args, **kwargs: None)
     data = random_problem(seed, 14, window=30, span=90)
     for t in data["trips"]:
         t.pop("vehicle_seats")
@@ -344,8 +344,8 @@ def test_wide_windows_start_from_the_exact_time_indexed_flow(
     problem = parse_problem(data)
     rounded: list[int] = []
 
-    def spy(c: Connections, deadline: float, seed: int) -> np.ndarray | None:
-        shifts = time_indexed_shifts(c, deadline, seed)
+    def spy(c: Connections, deadline: float, seed: int, goal: int) -> np.ndarray | None:
+        shifts = time_indexed_shifts(c, deadline, seed, goal=goal)
         assert shifts is not None
         rounded.append(len(c) - max_matching(c.feasible(shifts)))
         return shifts
@@ -383,8 +383,10 @@ def test_narrow_windows_start_from_the_exact_time_indexed_flow(
     problem = parse_problem(data)
     rounded: list[int] = []
 
-    def spy(c: Connections, deadline: float, seed: int, grids: tuple[int, ...]) -> np.ndarray:
-        shifts = time_indexed_shifts(c, deadline, seed, grids)
+    def spy(
+        c: Connections, deadline: float, seed: int, grids: tuple[int, ...], goal: int
+    ) -> np.ndarray:
+        shifts = time_indexed_shifts(c, deadline, seed, grids, goal)
         assert shifts is not None
         rounded.append(len(c) - max_matching(c.feasible(shifts)))
         return shifts

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 
+from busplan.core import time_indexed
 from busplan.core.bounds import max_matching
+from busplan.core.connections import Connections
 from busplan.core.peak import PeakPart, peak_bound
 from busplan.core.progress import Reporter
 from busplan.core.search import SearchLimits, runner
@@ -76,18 +79,12 @@ def test_rounded_shifts_join_trips_the_official_times_keep_apart() -> None:
     with B at least 7 minutes later than A, so both move; on a five-minute grid that is A five
     minutes early and B five late, the ends of both windows (rounding the connection to the
     grid optimistically would join them one grid point apart)."""
-    data = random_problem(0, n=2, window=5, span=1)
-    for t, trip_id, clock in zip(data["trips"], "AB", ["08:00", "08:35"], strict=True):
-        t.update(time=clock, kind="exit", duration_min=30 if trip_id == "A" else 10, id=trip_id)
-        t.pop("vehicle_seats")
-    data["travel"] = {"minutes": [[0, 12], [12, 0]]}
-    data["settings"]["buffer_min"] = 0
-    c = connections(parse_problem(data))
+    c = _a_and_b()
     assert max_matching(c.feasible(c.earliest * 0)) == 0
     for grid in (60, 300):
         shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (grid,))
         assert shifts is not None and max_matching(c.feasible(shifts)) == 1
-    assert shifts.tolist() == [-300, 300]
+    assert shifts is not None and shifts.tolist() == [-300, 300]
 
 
 def test_no_rounded_shifts_on_a_grid_that_misses_a_window() -> None:
@@ -98,3 +95,83 @@ def test_no_rounded_shifts_on_a_grid_that_misses_a_window() -> None:
     c.earliest[0], c.latest[0] = 60, 120
     assert time_indexed_shifts(c, time.monotonic() + 30, 0, (300,)) is None
     assert time_indexed_shifts(c, time.monotonic() + 30, 0, (300, 60)) is not None
+
+
+def test_rounding_ends_at_the_goal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Shifts needing as few buses as a proven bound end the search: the coarse grid's rounding
+    joins A and B on one bus, so the finer grid is never solved; without the goal it is."""
+    c = _a_and_b()
+    grids: list[int] = []
+    solve = time_indexed._Flow.solve
+
+    def counted(flow: time_indexed._Flow, deadline: float) -> bool:
+        grids.append(flow.grid)
+        return solve(flow, deadline)
+
+    monkeypatch.setattr(time_indexed._Flow, "solve", counted)
+    shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300, 60), goal=1)
+    assert shifts is not None and shifts.tolist() == [-300, 300]
+    assert grids == [300]
+    time_indexed_shifts(c, time.monotonic() + 30, 0, (300, 60))
+    assert grids == [300, 300, 60]
+
+
+def test_blocks_of_the_day_are_rounded_apart_and_only_where_needed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The morning's A and B need two buses at their official times, the afternoon's C and D
+    one: with a goal of one bus only the morning's flow is solved (two trips), and the
+    afternoon keeps its official times; without a goal both blocks are rounded apart."""
+    c = _a_and_b(afternoon=True)
+    assert len(c) - max_matching(c.feasible(c.earliest * 0)) == 2
+    sizes: list[int] = []
+    solve = time_indexed._Flow.solve
+
+    def counted(flow: time_indexed._Flow, deadline: float) -> bool:
+        sizes.append(len(flow.lo))
+        return solve(flow, deadline)
+
+    monkeypatch.setattr(time_indexed._Flow, "solve", counted)
+    shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300,), goal=1)
+    assert shifts is not None and shifts.tolist() == [-300, 300, 0, 0]
+    assert sizes == [2]
+    assert len(c) - max_matching(c.feasible(shifts)) == 1
+    shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300,))
+    assert shifts is not None and shifts[:2].tolist() == [-300, 300]
+    assert sizes == [2, 2, 2]
+
+
+def _a_and_b(afternoon: bool = False) -> Connections:
+    """A from 08:00 to 08:30, B from 08:35 (and, in the afternoon, C at 14:00 and D at 14:25,
+    10 minutes each), 12 minutes' drive apart, all free to move 5."""
+    clocks = ["08:00", "08:35"] + (["14:00", "14:25"] if afternoon else [])
+    data = random_problem(0, n=len(clocks), window=5, span=1)
+    for t, trip_id, clock in zip(data["trips"], "ABCD", clocks, strict=False):
+        t.update(time=clock, kind="exit", duration_min=30 if trip_id == "A" else 10, id=trip_id)
+        t.pop("vehicle_seats")
+    data["travel"] = {"minutes": [[0 if i == j else 12 for j in clocks] for i in clocks]}
+    data["settings"]["buffer_min"] = 0
+    return connections(parse_problem(data))
+
+
+def test_a_flow_too_large_keeps_candidate_connections(monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 trips within two hours, +-10 min: with an arc limit below the whole exact flow, the
+    rounding runs on candidate connections (fewer arcs, still inside the windows) and needs
+    no more buses than the official times; the relaxed flow, a bound only with every
+    connection, gives none."""
+    data = random_problem(3, 40, window=10, span=120)
+    for t in data["trips"]:
+        t.pop("vehicle_seats")
+    c = connections(parse_problem(data))
+    tails, heads = np.nonzero(c.optimistic())
+    lo, hi = -(-c.earliest // 300), c.latest // 300
+    _, whole = time_indexed._arcs(c, tails, heads, lo, hi, 300, True)
+    kept = time_indexed._candidates(c, 0)
+    assert kept.sum() < c.optimistic().sum() and (kept <= c.optimistic()).all()
+    monkeypatch.setattr(time_indexed, "MAX_ARCS", whole - 1)
+    shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300,))
+    assert shifts is not None
+    assert ((c.earliest <= shifts) & (shifts <= c.latest)).all()
+    official = len(c) - max_matching(c.feasible(c.earliest * 0))
+    assert len(c) - max_matching(c.feasible(shifts)) <= official
+    assert time_indexed_bound(c, time.monotonic() + 30, (300,)) is None
