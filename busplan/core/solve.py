@@ -370,9 +370,13 @@ def _peak_stage(
             _offer(ds, n, groups, result.bound, result.shifts[0] if result.shifts else None)
         if not all(g.fleet_proven for g in groups):
             rounded = time_indexed_shifts(
-                part, t0 + ROUNDED_SHARE * seconds, params.seed, goal=ds.part_bounds[n]
+                part,
+                t0 + ROUNDED_SHARE * seconds,
+                params.seed,
+                goal=ds.part_bounds[n],
+                check=reporter.check,
             )
-            flow = time_indexed_bound(part, t0 + seconds)
+            flow = time_indexed_bound(part, t0 + seconds, check=reporter.check)
             _offer(ds, n, groups, flow or 0, rounded)
         done += len(part)
         ds.seconds += time.monotonic() - t0
@@ -406,7 +410,12 @@ def _rounded_stage(
         seconds = max(stage_end - t0, 0.0) * weights[i] / max(total, 1)
         total -= weights[i]
         rounded = time_indexed_shifts(
-            ds.parts[n], t0 + seconds, params.seed, NARROW_GRIDS_S, goal=ds.part_bounds[n]
+            ds.parts[n],
+            t0 + seconds,
+            params.seed,
+            NARROW_GRIDS_S,
+            goal=ds.part_bounds[n],
+            check=reporter.check,
         )
         _offer(ds, n, groups, 0, rounded)
         ds.seconds += time.monotonic() - t0

@@ -45,8 +45,9 @@ the fleet search had stopped 11 buses above the day's bound.
 from __future__ import annotations
 
 import math
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 from ortools.linear_solver import pywraplp
@@ -76,12 +77,16 @@ maximum matching: a second or two in all at 200 trips)."""
 BLOCK_GAP_S = 3600
 """Time between consecutive trips' starts, beyond the widest window, that splits the day
 into blocks (`_blocks`)."""
+CHECK_EVERY_S = 0.1
+"""How often a running LP asks whether the solve was cancelled."""
+Check = Callable[[], None] | None
+"""Raises to stop the flows (the reporter's cancellation check), or None."""
 TOLERANCE = 1e-4
 """Below the LP optimum by this much before rounding up, for the solver's tolerances."""
 
 
 def time_indexed_bound(
-    c: Connections, deadline: float, grids: Sequence[int] = GRIDS_S
+    c: Connections, deadline: float, grids: Sequence[int] = GRIDS_S, check: Check = None
 ) -> int | None:
     """The best bound of the relaxed flows solved to optimality by the deadline (the value of
     a stopped LP bounds nothing), or None when there is none."""
@@ -89,14 +94,19 @@ def time_indexed_bound(
         return 0
     best = None
     for flow in _flows(c, deadline, grids, exact=False):
-        if not flow.solve(deadline):
+        if not flow.solve(deadline, check):
             break
         best = max(best or 0, math.ceil(flow.value() - TOLERANCE))
     return best
 
 
 def time_indexed_shifts(
-    c: Connections, deadline: float, seed: int, grids: Sequence[int] = GRIDS_S, goal: int = 0
+    c: Connections,
+    deadline: float,
+    seed: int,
+    grids: Sequence[int] = GRIDS_S,
+    goal: int = 0,
+    check: Check = None,
 ) -> IntArray | None:
     """Shifts for a first plan, rounded from the LPs of the *exact* flows solved by the
     deadline (module docstring), or None when there is none. Each block of the day
@@ -116,7 +126,7 @@ def time_indexed_shifts(
         now = time.monotonic()
         until = now + max(deadline - now, 0.0) * len(trips) / left
         left -= len(trips)
-        rounded = _rounded(block, until, seed, grids, goal)
+        rounded = _rounded(block, until, seed, grids, goal, check)
         if rounded is not None:
             shifts[trips] = rounded
             rounded_any = True
@@ -124,7 +134,7 @@ def time_indexed_shifts(
 
 
 def _rounded(
-    c: Connections, deadline: float, seed: int, grids: Sequence[int], goal: int
+    c: Connections, deadline: float, seed: int, grids: Sequence[int], goal: int, check: Check
 ) -> IntArray | None:
     """From each exact flow solved by the deadline, the copy each trip is served at most, then
     `ROUNDINGS` draws of a copy per trip weighted by the LP while time is left; the shifts
@@ -133,7 +143,7 @@ def _rounded(
     rng = np.random.default_rng(seed)
     best, fewest = None, len(c) + 1
     for flow in _flows(c, deadline, grids, exact=True, seed=seed):
-        if not flow.solve(deadline):
+        if not flow.solve(deadline, check):
             break
         served = flow.served()
         cumulative = served.cumsum(axis=1)
@@ -144,6 +154,8 @@ def _rounded(
         for n, copies in enumerate(draws):
             if n and time.monotonic() > deadline:
                 break
+            if check is not None:
+                check()
             shifts = (np.asarray(flow.lo, np.int64) + copies) * flow.grid
             buses = len(c) - max_matching(c.feasible(shifts))
             if buses < fewest:
@@ -265,10 +277,25 @@ class _Flow:
         for u in before + [u for u in points if first < u + m <= last]:
             self._arc(self._node("leave", j, u), self._node("ready", k, max(first, u + m)))
 
-    def solve(self, deadline: float) -> bool:
-        """Whether the LP was solved to optimality by the deadline."""
+    def solve(self, deadline: float, check: Check = None) -> bool:
+        """Whether the LP was solved to optimality by the deadline. With `check`, GLOP runs in
+        a thread (it releases the interpreter) and `check` is called every `CHECK_EVERY_S`;
+        when it raises (a cancelled job), the LP is interrupted and the exception goes on."""
         self.lp.SetTimeLimit(max(int((deadline - time.monotonic()) * 1000), 1))
-        return bool(self.lp.Solve() == pywraplp.Solver.OPTIMAL)
+        if check is None:
+            return bool(self.lp.Solve() == pywraplp.Solver.OPTIMAL)
+        status: list[int] = []
+        worker = threading.Thread(target=lambda: status.append(self.lp.Solve()), daemon=True)
+        worker.start()
+        try:
+            while worker.is_alive():
+                worker.join(CHECK_EVERY_S)
+                check()
+        except BaseException:
+            self.lp.InterruptSolve()
+            worker.join()
+            raise
+        return bool(status and status[0] == pywraplp.Solver.OPTIMAL)
 
     def value(self) -> float:
         return float(self.lp.Objective().Value())

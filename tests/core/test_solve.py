@@ -344,8 +344,8 @@ def test_wide_windows_start_from_the_exact_time_indexed_flow(
     problem = parse_problem(data)
     rounded: list[int] = []
 
-    def spy(c: Connections, deadline: float, seed: int, goal: int) -> np.ndarray | None:
-        shifts = time_indexed_shifts(c, deadline, seed, goal=goal)
+    def spy(c: Connections, deadline: float, seed: int, **kwargs: Any) -> np.ndarray | None:
+        shifts = time_indexed_shifts(c, deadline, seed, **kwargs)
         assert shifts is not None
         rounded.append(len(c) - max_matching(c.feasible(shifts)))
         return shifts
@@ -384,9 +384,9 @@ def test_narrow_windows_start_from_the_exact_time_indexed_flow(
     rounded: list[int] = []
 
     def spy(
-        c: Connections, deadline: float, seed: int, grids: tuple[int, ...], goal: int
+        c: Connections, deadline: float, seed: int, grids: tuple[int, ...], **kwargs: Any
     ) -> np.ndarray:
-        shifts = time_indexed_shifts(c, deadline, seed, grids, goal)
+        shifts = time_indexed_shifts(c, deadline, seed, grids, **kwargs)
         assert shifts is not None
         rounded.append(len(c) - max_matching(c.feasible(shifts)))
         return shifts

@@ -104,9 +104,9 @@ def test_rounding_ends_at_the_goal(monkeypatch: pytest.MonkeyPatch) -> None:
     grids: list[int] = []
     solve = time_indexed._Flow.solve
 
-    def counted(flow: time_indexed._Flow, deadline: float) -> bool:
+    def counted(flow: time_indexed._Flow, deadline: float, check: time_indexed.Check) -> bool:
         grids.append(flow.grid)
-        return solve(flow, deadline)
+        return solve(flow, deadline, check)
 
     monkeypatch.setattr(time_indexed._Flow, "solve", counted)
     shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300, 60), goal=1)
@@ -127,9 +127,9 @@ def test_blocks_of_the_day_are_rounded_apart_and_only_where_needed(
     sizes: list[int] = []
     solve = time_indexed._Flow.solve
 
-    def counted(flow: time_indexed._Flow, deadline: float) -> bool:
+    def counted(flow: time_indexed._Flow, deadline: float, check: time_indexed.Check) -> bool:
         sizes.append(len(flow.lo))
-        return solve(flow, deadline)
+        return solve(flow, deadline, check)
 
     monkeypatch.setattr(time_indexed._Flow, "solve", counted)
     shifts = time_indexed_shifts(c, time.monotonic() + 30, 0, (300,), goal=1)
@@ -175,3 +175,24 @@ def test_a_flow_too_large_keeps_candidate_connections(monkeypatch: pytest.Monkey
     official = len(c) - max_matching(c.feasible(c.earliest * 0))
     assert len(c) - max_matching(c.feasible(shifts)) <= official
     assert time_indexed_bound(c, time.monotonic() + 30, (300,)) is None
+
+
+def test_a_cancelled_check_stops_the_flow() -> None:
+    """The check (a job's cancellation) runs while the LP solves and after it, and what it
+    raises ends the rounding and the bound."""
+
+    class Stop(Exception):
+        pass
+
+    calls: list[int] = []
+
+    def check() -> None:
+        calls.append(1)
+        raise Stop
+
+    c = _a_and_b()
+    with pytest.raises(Stop):
+        time_indexed_shifts(c, time.monotonic() + 30, 0, (300,), check=check)
+    with pytest.raises(Stop):
+        time_indexed_bound(c, time.monotonic() + 30, (300,), check=check)
+    assert len(calls) == 2
