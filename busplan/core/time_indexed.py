@@ -228,10 +228,11 @@ def _candidates(c: Connections, seed: int) -> BoolArray:
     """The connections a large exact flow keeps: per trip, the `TIGHTEST` tightest each way
     (the ones shifts make or break) and `LINKS` random ones each way of those no shift breaks
     (the ones that carry buses from one peak to the next: the tightest of them would all
-    point at the same few trips). Measured on whole parts of a 10,000-trip day: the
-    rounding of an 824-trip part needs its bound's buses with 15 % of its connections, as
-    with all of them, in less than half the time; with the tightest alone (25, or even 100,
-    each way) the LP needed 24-41 buses more and its rounding 3-5 more."""
+    point at the same few trips). Measured on whole parts of a 10,000-trip day, with 25
+    tightest and 10 random: the rounding of an 824-trip part needs its bound's buses with
+    15 % of its connections, as with all of them, in less than half the time; with the
+    tightest alone (25, or even 100, each way) the LP needed 24-41 buses more and its
+    rounding 3-5 more."""
     rng = np.random.default_rng(seed)
     keep = nearest_arcs(c.optimistic(), c.slack, TIGHTEST)
     n = len(c)
